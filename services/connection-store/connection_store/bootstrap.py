@@ -1,0 +1,34 @@
+"""The composition root: the only place that builds engines, ciphers and clients."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from shared.config import Settings, load_settings
+from shared.consumer import Consumer
+from shared.crypto import CredentialCipher
+from shared.db import make_engine, session_factory
+
+from connection_store import SERVICE
+from connection_store.handlers import event_handlers
+from connection_store.tables import processed_events
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker
+    cipher: CredentialCipher
+
+
+def bootstrap(settings: Settings | None = None) -> Deps:
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url(SERVICE))
+    return Deps(settings, engine, session_factory(engine), CredentialCipher(settings.credential_keys))
+
+
+def consumer(deps: Deps) -> Consumer:
+    return Consumer(SERVICE, deps.settings, deps.sessions, processed_events, event_handlers(deps.cipher))

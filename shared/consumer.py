@@ -1,0 +1,140 @@
+"""The idempotent consumer every consuming service runs.
+
+For each message: decode and validate the event, then in one transaction record
+its id in `processed_events` and run the service's handler; ack only after that
+commit. A replayed event hits the tracking row and is acked without effect;
+handlers compare per-connection versions so a late event can't undo a newer
+state. A message that fails is republished to the tail of the queue with a
+growing delay (`x-attempts`, `x-retry-at`) so the queue keeps flowing, and after
+`retry_max_attempts` it is parked in the dead-letter queue with the reason.
+Retries live here, not in the broker, so they behave the same on RabbitMQ and
+on the embedded transport.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import threading
+import time
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import bus, logs, metrics
+from shared.config import Settings
+from shared.events import Event, EventError, decode, utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Event], None]
+
+
+class Consumer:
+    def __init__(self, service: str, settings: Settings, sessions: sessionmaker, processed: sa.Table,
+                 handlers: dict[type[Event], Handler]):
+        self.service = service
+        self.settings = settings
+        self.sessions = sessions
+        self.processed = processed
+        self.handlers = {cls.type: handler for cls, handler in handlers.items()}
+        self.topology = bus.topology(settings)
+        self.queue = self.topology.queue(service, sorted(self.handlers))
+        self.dead_letters = self.topology.dead_letter_queue(service)
+
+    # -- one message -------------------------------------------------------
+    def on_message(self, message) -> None:
+        headers = message.headers or {}
+        if self._wait_until_due(message, headers):
+            return
+        try:
+            event = decode(message.body)
+        except EventError as exc:
+            return self._fail(message, headers, f"undecodable: {exc}", "invalid")
+        token = logs.event_id.set(event.event_id)
+        try:
+            outcome = self.apply(event)
+        except sa.exc.OperationalError:
+            raise  # the database is away: reconnect, and the unacked message comes back
+        except Exception as exc:
+            log.exception("handler failed for %s", event.type)
+            return self._fail(message, headers, f"{exc.__class__.__name__}: {exc}", "error", event.type)
+        finally:
+            logs.event_id.reset(token)
+        message.ack()
+        metrics.CONSUMED.labels(self.service, event.type, outcome).inc()
+
+    def apply(self, event: Event) -> str:
+        """Apply once: 'applied', or 'duplicate' when this event id was seen before."""
+        with self.sessions.begin() as session:
+            if not self._track(session, event):
+                return "duplicate"
+            self.handlers[event.type](session, event)
+        metrics.CONSUMER_LAG.labels(self.service).observe(max(0.0, (utcnow() - event.occurred_at).total_seconds()))
+        return "applied"
+
+    def _track(self, session: Session, event: Event) -> bool:
+        insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(self.processed)
+        result = session.execute(insert.values(event_id=event.event_id, event_type=event.type,
+                                               processed_at=utcnow()).on_conflict_do_nothing())
+        return result.rowcount == 1
+
+    # -- retries and dead letters -------------------------------------------
+    def _wait_until_due(self, message, headers) -> bool:
+        """A retried message that is not due yet goes back to the tail after a short pause."""
+        remaining = float(headers.get("x-retry-at", 0)) - time.time()
+        if remaining <= 0:
+            return False
+        time.sleep(min(remaining, 0.05))
+        if float(headers["x-retry-at"]) - time.time() <= 0:
+            return False
+        self._republish(message, self.queue.name, headers)
+        message.ack()
+        return True
+
+    def _fail(self, message, headers, reason: str, outcome: str, event_type: str = "unknown") -> None:
+        attempts = int(headers.get("x-attempts", 0)) + 1
+        reason = logs.scrub(reason)[:500]
+        if attempts >= self.settings.retry_max_attempts:
+            self._republish(message, self.dead_letters.name,
+                            {"x-attempts": attempts, "x-error": reason, "x-original-queue": self.queue.name})
+            metrics.DEAD_LETTERS.labels(self.service).inc()
+            log.error("message parked in %s after %d attempts: %s", self.dead_letters.name, attempts, reason)
+        else:
+            delay = self.settings.retry_base_delay_s * 2 ** (attempts - 1) * random.uniform(0.8, 1.2)
+            self._republish(message, self.queue.name,
+                            {"x-attempts": attempts, "x-retry-at": time.time() + delay, "x-error": reason})
+            log.warning("message failed (attempt %d), retrying in %.2fs: %s", attempts, delay, reason)
+        message.ack()
+        metrics.CONSUMED.labels(self.service, event_type, outcome).inc()
+
+    def _republish(self, message, queue_name: str, headers: dict) -> None:
+        # The default exchange routes straight to the named queue on every transport.
+        self._producer.publish(message.body, exchange="", routing_key=queue_name, delivery_mode=bus.PERSISTENT,
+                               content_type="application/json", content_encoding="utf-8",
+                               message_id=message.properties.get("message_id"), headers=headers, retry=False)
+
+    # -- the loop -----------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        delay = 0.1
+        while not stop.is_set():
+            try:
+                with bus.connect(self.settings) as connection:
+                    connection.ensure_connection(max_retries=1, timeout=5)
+                    bus.declare(connection, [self.queue, self.dead_letters])
+                    self._producer = connection.Producer()
+                    with connection.Consumer(self.queue, on_message=self.on_message,
+                                             prefetch_count=self.settings.prefetch):
+                        log.info("consuming %s", self.queue.name)
+                        delay = 0.1
+                        while not stop.is_set():
+                            try:
+                                connection.drain_events(timeout=0.25)
+                            except socket.timeout:
+                                pass
+            except Exception as exc:
+                log.warning("consumer connection lost, retrying in %.1fs: %s", delay, exc.__class__.__name__)
+                stop.wait(delay)
+                delay = min(delay * 2, 5.0)
