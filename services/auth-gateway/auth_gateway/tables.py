@@ -1,0 +1,64 @@
+import sqlalchemy as sa
+
+from shared.db import UtcDateTime, outbox_table
+
+metadata = sa.MetaData()
+
+# One connect attempt: from "start" to connected / failed / expired.
+attempts = sa.Table(
+    "attempts", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("user_id", sa.String(200), nullable=False, index=True),
+    sa.Column("network", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # oauth | app_password
+    sa.Column("status", sa.String(16), nullable=False),  # pending | connected | failed | expired
+    sa.Column("failure_code", sa.String(64)),
+    sa.Column("failure_message", sa.String(500)),
+    sa.Column("state_hash", sa.String(64), unique=True),  # sha256 of the OAuth state; the state itself is not kept
+    sa.Column("secrets", sa.Text),  # crypto ciphertext: PKCE verifier, pending page tokens…
+    sa.Column("browser_hash", sa.String(64)),  # sha256 of the binding cookie set at start
+    sa.Column("return_to", sa.String(2000)),
+    sa.Column("instance", sa.String(255)),
+    sa.Column("reconnect_connection_id", sa.String(64)),
+    sa.Column("reservation_id", sa.String(36)),
+    sa.Column("connection_id", sa.String(64)),
+    sa.Column("result", sa.JSON),  # what the dashboard shows before the store has caught up
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("started_at", UtcDateTime),
+    sa.Column("completed_at", UtcDateTime),
+)
+
+# Mastodon: our app is registered once per instance and reused.
+mastodon_apps = sa.Table(
+    "mastodon_apps", metadata,
+    sa.Column("instance", sa.String(255), primary_key=True),
+    sa.Column("client_id", sa.String(255), nullable=False),
+    sa.Column("client_secret", sa.Text, nullable=False),  # crypto ciphertext, AAD = instance
+    sa.Column("scopes", sa.String(500), nullable=False),
+    sa.Column("redirect_uri", sa.String(2000), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Fixed-window counters shared by every gateway worker (login brute-force guard).
+rate_limits = sa.Table(
+    "rate_limits", metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("window_start", UtcDateTime, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+# Revocations at the platform that still have to happen (disconnect never waits on them).
+pending_revocations = sa.Table(
+    "pending_revocations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("connection_id", sa.String(64), nullable=False),
+    sa.Column("network", sa.String(32), nullable=False),
+    sa.Column("credentials", sa.Text, nullable=False),  # crypto ciphertext, AAD = connection id
+    sa.Column("instance", sa.String(255)),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("last_error", sa.String(500)),
+)
+
+outbox = outbox_table(metadata)

@@ -1,0 +1,16 @@
+"""python -m auth_gateway.worker: relays the outbox to the bus."""
+from shared.logs import configure_logging
+from shared.worker import run_loops
+
+from auth_gateway import SERVICE
+from auth_gateway.bootstrap import bootstrap, relay
+
+
+def main() -> None:
+    deps = bootstrap()
+    configure_logging(SERVICE, deps.settings.log_level)
+    run_loops({"relay": relay(deps).run})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,2 @@
+"""plan-limits: plans, sockets, reservations."""
+SERVICE = "plan-limits"
