@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: install
-	$(BIN)/python -m shared.devrun
+	$(BIN)/python deploy/run_local.py
 
 migrate: install
 	$(BIN)/python -m shared.manage migrate

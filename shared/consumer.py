@@ -65,6 +65,8 @@ class Consumer:
             logs.event_id.reset(token)
         message.ack()
         metrics.CONSUMED.labels(self.service, event.type, outcome).inc()
+        if outcome == "duplicate":
+            log.info("event %s already applied; acknowledged without effect", event.event_id)
 
     def apply(self, event: Event) -> str:
         """Apply once: 'applied', or 'duplicate' when this event id was seen before."""
@@ -77,9 +79,10 @@ class Consumer:
 
     def _track(self, session: Session, event: Event) -> bool:
         insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(self.processed)
-        result = session.execute(insert.values(event_id=event.event_id, event_type=event.type,
-                                               processed_at=utcnow()).on_conflict_do_nothing())
-        return result.rowcount == 1
+        inserted = session.execute(insert.values(event_id=event.event_id, event_type=event.type,
+                                                 processed_at=utcnow())
+                                   .on_conflict_do_nothing().returning(self.processed.c.event_id)).first()
+        return inserted is not None  # (rowcount is not reliable across drivers)
 
     # -- retries and dead letters -------------------------------------------
     def _wait_until_due(self, message, headers) -> bool:

@@ -22,6 +22,8 @@ DEAD_LETTERS = Counter("postmate_consumer_dead_letters_total", "Messages parked 
                        ["service"])
 CONSUMER_LAG = Histogram("postmate_consumer_lag_seconds", "From the event's occurrence to its commit here",
                          ["service"], buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300))
+HTTP_REQUESTS = Counter("postmate_http_requests_total", "HTTP requests answered", ["service", "method", "status"])
+HTTP_LATENCY = Histogram("postmate_http_request_seconds", "HTTP request latency", ["service"])
 
 
 def render() -> bytes:

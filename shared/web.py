@@ -3,6 +3,7 @@ and the ops endpoints (/healthz, /readyz, /metrics)."""
 from __future__ import annotations
 
 import hmac
+import time
 import logging
 import uuid
 from typing import Callable
@@ -39,12 +40,16 @@ def create_base_app(service: str, checks: dict[str, Callable[[], None]]) -> Flas
 
     @app.before_request
     def _request_id():
+        g.started = time.perf_counter()
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         g.request_id_token = logs.request_id.set(g.request_id)
 
     @app.after_request
     def _echo_request_id(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        if request.endpoint not in ("ops.metrics_view", "ops.healthz"):
+            metrics.HTTP_REQUESTS.labels(service, request.method, str(response.status_code)).inc()
+            metrics.HTTP_LATENCY.labels(service).observe(time.perf_counter() - g.get("started", time.perf_counter()))
         return response
 
     @app.teardown_request

@@ -1,0 +1,148 @@
+"""`make run`: the whole system on one machine, embedded defaults, no servers.
+
+Migrates every database, then starts each service under gunicorn, each
+service's worker (relay / consumer / refresher), the provider sandbox and the
+Connections panel, prints where each listens, and stops them all cleanly on
+Ctrl-C. Any POSTMATE_* variable already set wins (e.g. POSTMATE_BUS_URL=amqp://…
+and POSTMATE_<SERVICE>_DATABASE_URL=postgresql+psycopg://… run it on real servers).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+from shared.config import SERVICES, load_settings
+from shared.manage import PACKAGES, declare_bus, migrate_services
+
+# Names of local tokens generated when unset; printed so a developer can use them.
+GENERATED_TOKENS = ("DASHBOARD_TOKEN", "BILLING_TOKEN", "INTERNAL_TOKEN")
+
+
+def local_environment(environ: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    env = dict(environ)
+    generated = []
+    for name in GENERATED_TOKENS:
+        if not env.get(f"POSTMATE_{name}"):
+            env[f"POSTMATE_{name}"] = secrets.token_urlsafe(24)
+            generated.append(name)
+    settings = load_settings(env)
+    env.setdefault("POSTMATE_SANDBOX_URL", settings.service_url("provider-sandbox"))
+    env.setdefault("POSTMATE_BLUESKY_ALLOW_PRIVATE_SERVICE", "1")
+    env.setdefault("POSTMATE_ALLOWED_RETURN_ORIGINS", settings.service_url("panel"))
+    return env, generated
+
+
+def commands(settings) -> list[tuple[str, list[str], dict[str, str]]]:
+    """(name, argv, extra env) of every process to start."""
+    py = sys.executable
+    procs = []
+    for service in SERVICES:
+        package = PACKAGES[service]
+        metrics_dir = settings.data_dir / "metrics" / service
+        extra = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "POSTMATE_SERVICE_NAME": service,
+                 "GUNICORN_BIND": f"127.0.0.1:{settings.port(service)}"}
+        procs.append((service, [py, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf",
+                                f"{package}.app:create_app()"], extra))
+        procs.append((f"{service} worker", [py, "-m", f"{package}.worker"], extra))
+    # The sandbox keeps its state in memory: one process, several threads.
+    procs.append(("provider-sandbox", [py, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf",
+                                       "provider_sandbox.app:create_app_from_env()"],
+                  {"GUNICORN_BIND": f"127.0.0.1:{settings.port('provider-sandbox')}", "GUNICORN_WORKERS": "1",
+                   "GUNICORN_THREADS": "16", "POSTMATE_SERVICE_NAME": "provider-sandbox"}))
+    if _importable("auth_gateway.panel"):
+        procs.append(("panel", [py, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf",
+                                "auth_gateway.panel:create_panel_app()"],
+                      {"GUNICORN_BIND": f"127.0.0.1:{settings.port('panel')}", "POSTMATE_SERVICE_NAME": "panel"}))
+    return procs
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _wait_healthy(url: str, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def main() -> int:
+    env, generated = local_environment(dict(os.environ))
+    settings = load_settings(env)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    print(f"data folder: {settings.data_dir.resolve()}  (bus: {settings.effective_bus_url})")
+    migrate_services(settings)
+    declare_bus(settings)
+    for service in SERVICES:
+        shutil.rmtree(settings.data_dir / "metrics" / service, ignore_errors=True)
+        (settings.data_dir / "metrics" / service).mkdir(parents=True)
+
+    children: list[tuple[str, subprocess.Popen]] = []
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for name, argv, extra in commands(settings):
+        children.append((name, subprocess.Popen(argv, env={**env, **extra}, start_new_session=True)))
+
+    print("\nPost Mate Connections is starting:")
+    for name in (*SERVICES, "provider-sandbox", "panel"):
+        if name == "panel" and not any(n == "panel" for n, _ in children):
+            continue
+        url = settings.service_url(name)
+        state = "up" if _wait_healthy(url) else "NOT RESPONDING (see the log above)"
+        print(f"  {name:<17} {url}  {state}")
+    if generated:
+        print("\nLocal tokens generated for this run (set POSTMATE_<NAME> to choose your own):")
+        for name in generated:
+            print(f"  POSTMATE_{name}={env['POSTMATE_' + name]}")
+    print("\nPress Ctrl-C to stop everything.")
+
+    while not stopping:
+        for name, child in children:
+            if child.poll() is not None:
+                print(f"{name} exited with {child.returncode}; stopping everything", file=sys.stderr)
+                stopping = True
+        time.sleep(0.3)
+    return shutdown(children)
+
+
+def shutdown(children) -> int:
+    print("\nstopping…")
+    for _, child in children:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for name, child in children:
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop in time; killing it", file=sys.stderr)
+            os.killpg(child.pid, signal.SIGKILL)
+    print("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
