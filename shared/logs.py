@@ -28,7 +28,7 @@ SECRET_KEYS = (
 )
 _KEYED = re.compile(
     r"""(?ix)
-    (["']?\b(?:%s)\b["']?\s*[:=]\s*)          # key, quoted or not, then : or =
+    ((?:\\?["'])?\b(?:%s)\b(?:\\?["'])?\s*[:=]\s*)  # key, quoted (or escaped-quoted) or not, then : or =
     ("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s&,;}\])]+)  # the value
     """ % "|".join(SECRET_KEYS))
 _PATTERNS = (
@@ -75,10 +75,9 @@ def remember_secret(*values: str) -> None:
 
 def scrub(text: str) -> str:
     text = _registry.scrub(text)
-    text = _KEYED.sub(lambda m: m.group(1) + ('"%s"' % REDACTED), text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
-    return text
+    return _KEYED.sub(lambda m: m.group(1) + ('"%s"' % REDACTED), text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -92,14 +91,14 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
         }
         for key, var in (("request_id", request_id), ("event_id", event_id)):
             if var.get():
                 entry[key] = var.get()
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")})
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = scrub(self.formatException(record.exc_info))
         return scrub(json.dumps(entry, default=str))
 
 

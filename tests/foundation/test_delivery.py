@@ -200,3 +200,19 @@ def test_malformed_and_unknown_version_messages_are_dead_lettered_and_the_queue_
     assert any("not JSON" in h["x-error"] for h in parked)
     assert any("schema version 99" in h["x-error"] for h in parked)
     assert system.stored("conn-9") is None
+
+
+def test_ops_can_list_and_replay_the_dead_letter_queue(system):
+    from shared import dlq
+    settings, topo = system.settings, bus.topology(system.settings)
+    event = system.connected("parked-1")
+    with bus.connect(settings) as connection:  # parked earlier, e.g. by a handler bug since fixed
+        connection.Producer().publish(encode(event), exchange="", routing_key=f"{topo.queue_name('connection-store')}.dlq",
+                                      headers={"x-attempts": 3, "x-error": "KeyError: 'boom'"}, retry=False)
+    listed = dlq.parked(settings, "connection-store")
+    assert [(m["message_id"], m["x-error"]) for m in listed] == [(None, "KeyError: 'boom'")]
+    assert dlq.parked(settings, "connection-store") == listed, "listing leaves messages parked"
+    assert dlq.replay(settings, "connection-store") == 1
+    with workers([("connection_store", system.env)], system.logs):
+        wait_for(lambda: system.stored("parked-1"), what="the replayed event to be applied")
+    assert queue_depth(settings, f"{topo.queue_name('connection-store')}.dlq") == 0
