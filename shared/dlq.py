@@ -26,7 +26,7 @@ def parked(settings: Settings, service: str) -> list[dict]:
         messages = []
         while (message := queue.get(no_ack=False)) is not None:
             messages.append(message)
-            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-postmate-")}
+            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-postmate-") and k != "x-delivery-count"}
             found.append({"message_id": message.properties.get("message_id"), **headers})
         for message in messages:
             message.requeue()
