@@ -53,7 +53,7 @@ class Settings:
     # Consumer delivery rules.
     retry_max_attempts: int = 5
     retry_base_delay_s: float = 0.2
-    prefetch: int = 50
+    prefetch: int = 200
     relay_poll_s: float = 0.01
     # Connect flow.
     attempt_ttl_s: int = 900

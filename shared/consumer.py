@@ -2,7 +2,9 @@
 
 For each message: decode and validate the event, then in one transaction record
 its id in `processed_events` and run the service's handler; ack only after that
-commit. A replayed event hits the tracking row and is acked without effect;
+commit. Messages that arrive together are applied together, in order, in one
+transaction (one commit instead of one per event); if any of them fails the
+batch is rolled back and applied one by one, so only the bad one is retried. A replayed event hits the tracking row and is acked without effect;
 handlers compare per-connection versions so a late event can't undo a newer
 state. A message that fails is republished to the tail of the queue with a
 growing delay (`x-attempts`, `x-retry-at`) so the queue keeps flowing, and after
@@ -43,46 +45,92 @@ class Consumer:
         self.topology = bus.topology(settings)
         self.queue = self.topology.queue(service, sorted(self.handlers))
         self.dead_letters = self.topology.dead_letter_queue(service)
+        self._pending: list = []
+        # AMQP can ack a batch with one frame; the embedded transport acks message by message.
+        self._multiple_ack = bus.is_amqp(settings)
 
-    # -- one message -------------------------------------------------------
+    # -- messages, applied in batches ----------------------------------------
     def on_message(self, message) -> None:
-        headers = message.headers or {}
-        if self._wait_until_due(message, headers):
+        """kombu callback: collect; the loop applies what has arrived in one transaction."""
+        self._pending.append(message)
+
+    def flush(self) -> None:
+        messages, self._pending = self._pending, []
+        ready = []
+        for message in messages:
+            headers = message.headers or {}
+            if self._wait_until_due(message, headers):
+                continue
+            try:
+                ready.append((message, decode(message.body)))
+            except EventError as exc:
+                self._fail(message, headers, f"undecodable: {exc}", "invalid")
+        if not ready:
             return
         try:
-            event = decode(message.body)
-        except EventError as exc:
-            return self._fail(message, headers, f"undecodable: {exc}", "invalid")
+            outcomes = self.apply_batch([event for _, event in ready])
+        except sa.exc.OperationalError:
+            raise  # the database is away: reconnect, and the unacked messages come back
+        except Exception:
+            # One bad message must not hold back the others: apply them one by one.
+            for message, event in ready:
+                self._apply_one(message, event)
+            return
+        if self._multiple_ack:  # one frame settles the whole batch (everything before it is settled)
+            ready[-1][0].ack(multiple=True)
+        for (message, event), outcome in zip(ready, outcomes):
+            self._done(message, event, outcome, acked=self._multiple_ack)
+
+    def _apply_one(self, message, event: Event) -> None:
         token = logs.event_id.set(event.event_id)
         try:
             outcome = self.apply(event)
         except sa.exc.OperationalError:
-            raise  # the database is away: reconnect, and the unacked message comes back
+            raise
         except Exception as exc:
             log.exception("handler failed for %s", event.type)
-            return self._fail(message, headers, f"{exc.__class__.__name__}: {exc}", "error", event.type)
+            return self._fail(message, message.headers or {}, f"{exc.__class__.__name__}: {exc}", "error",
+                              event.type)
         finally:
             logs.event_id.reset(token)
-        message.ack()
+        self._done(message, event, outcome)
+
+    def _done(self, message, event: Event, outcome: str, acked: bool = False) -> None:
+        if not acked:
+            message.ack()  # only ever after the commit
         metrics.CONSUMED.labels(self.service, event.type, outcome).inc()
         if outcome == "duplicate":
             log.info("event %s already applied; acknowledged without effect", event.event_id)
 
     def apply(self, event: Event) -> str:
         """Apply once: 'applied', or 'duplicate' when this event id was seen before."""
-        with self.sessions.begin() as session:
-            if not self._track(session, event):
-                return "duplicate"
-            self.handlers[event.type](session, event)
-        metrics.CONSUMER_LAG.labels(self.service).observe(max(0.0, (utcnow() - event.occurred_at).total_seconds()))
-        return "applied"
+        return self.apply_batch([event])[0]
 
-    def _track(self, session: Session, event: Event) -> bool:
+    def apply_batch(self, events: list[Event]) -> list[str]:
+        outcomes = []
+        with self.sessions.begin() as session:
+            fresh = self._track(session, events)
+            for event in events:
+                if event.event_id in fresh:
+                    fresh.discard(event.event_id)  # a second copy in the same batch is a duplicate
+                    self.handlers[event.type](session, event)
+                    outcomes.append("applied")
+                else:
+                    outcomes.append("duplicate")
+        now = utcnow()
+        for event, outcome in zip(events, outcomes):
+            if outcome == "applied":
+                metrics.CONSUMER_LAG.labels(self.service).observe(max(0.0, (now - event.occurred_at).total_seconds()))
+        return outcomes
+
+    def _track(self, session: Session, events: list[Event]) -> set[str]:
+        """Record the batch's event ids; returns those not seen before (one statement)."""
         insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(self.processed)
-        inserted = session.execute(insert.values(event_id=event.event_id, event_type=event.type,
-                                                 processed_at=utcnow())
-                                   .on_conflict_do_nothing().returning(self.processed.c.event_id)).first()
-        return inserted is not None  # (rowcount is not reliable across drivers)
+        now = utcnow()
+        rows = {e.event_id: {"event_id": e.event_id, "event_type": e.type, "processed_at": now} for e in events}
+        inserted = session.execute(insert.values(list(rows.values()))
+                                   .on_conflict_do_nothing().returning(self.processed.c.event_id))
+        return {row.event_id for row in inserted}  # (rowcount is not reliable across drivers)
 
     # -- retries and dead letters -------------------------------------------
     def _wait_until_due(self, message, headers) -> bool:
@@ -120,6 +168,18 @@ class Consumer:
                                message_id=message.properties.get("message_id"), headers=headers, retry=False)
 
     # -- the loop -----------------------------------------------------------
+    def _drain(self, connection) -> None:
+        """Wait for a message, then take whatever else has already arrived (up to prefetch)."""
+        try:
+            connection.drain_events(timeout=0.25)
+        except socket.timeout:
+            return
+        while len(self._pending) < self.settings.prefetch:
+            try:
+                connection.drain_events(timeout=0)
+            except socket.timeout:
+                return
+
     def run(self, stop: threading.Event) -> None:
         delay = 0.1
         while not stop.is_set():
@@ -133,10 +193,8 @@ class Consumer:
                         log.info("consuming %s", self.queue.name)
                         delay = 0.1
                         while not stop.is_set():
-                            try:
-                                connection.drain_events(timeout=0.25)
-                            except socket.timeout:
-                                pass
+                            self._drain(connection)
+                            self.flush()
             except Exception as exc:
                 log.warning("consumer connection lost, retrying in %.1fs: %s", delay, exc.__class__.__name__)
                 stop.wait(delay)

@@ -16,8 +16,23 @@ REVOKE_MESSAGES = {
 }
 
 
+# Built once: this runs per event on the hot path, and building statements costs
+# more than executing them.
+_SELECT = sa.select(connections).where(connections.c.id == sa.bindparam("_id"))
+_INSERT = connections.insert()
+_UPDATE = connections.update().where(connections.c.id == sa.bindparam("_id"))
+_AUDIT = audit.insert()
+
+
 def _current(session: Session, connection_id: str):
-    return session.execute(sa.select(connections).where(connections.c.id == connection_id)).one_or_none()
+    return session.execute(_SELECT, {"_id": connection_id}).one_or_none()
+
+
+def _write(session: Session, row, connection_id: str, values: dict) -> None:
+    if row is None:
+        session.execute(_INSERT, {"id": connection_id, **values})
+    else:
+        session.execute(_UPDATE, {"_id": connection_id, **values})
 
 
 def _is_stale(row, event: Event) -> bool:
@@ -25,8 +40,8 @@ def _is_stale(row, event: Event) -> bool:
 
 
 def _note(session: Session, event: Event, detail: str = "") -> None:
-    session.execute(audit.insert().values(connection_id=event.connection_id, event_id=event.event_id,
-                                          event_type=event.type, detail=detail, at=event.occurred_at))
+    session.execute(_AUDIT, {"connection_id": event.connection_id, "event_id": event.event_id,
+                             "event_type": event.type, "detail": detail, "at": event.occurred_at})
 
 
 def _merged_credentials(cipher: CredentialCipher, row, new_ciphertext: str, connection_id: str) -> str:
@@ -51,11 +66,7 @@ def record_connected(session: Session, event: AccountConnected, *, cipher: Crede
         status_message=None, scopes=list(event.scopes), token_expires_at=event.token_expires_at,
         credentials=_merged_credentials(cipher, row, event.credentials, event.connection_id),
         updated_at=event.occurred_at, version=event.version)
-    if row is None:
-        session.execute(connections.insert().values(id=event.connection_id, connected_at=event.occurred_at, **values))
-    else:
-        session.execute(connections.update().where(connections.c.id == event.connection_id)
-                        .values(connected_at=event.occurred_at, **values))
+    _write(session, row, event.connection_id, {"connected_at": event.occurred_at, **values})
     _note(session, event, "reconnected" if row is not None else "connected")
 
 
@@ -66,10 +77,8 @@ def record_revoked(session: Session, event: AccountRevoked) -> None:
     values = dict(status="revoked", status_reason=event.reason, status_message=REVOKE_MESSAGES[event.reason],
                   credentials=None, updated_at=event.occurred_at, version=event.version)
     if row is None:  # arrived before its AccountConnected: a tombstone keeps the older event out
-        session.execute(connections.insert().values(
-            id=event.connection_id, user_id=event.user_id, network=event.network, scopes=[], **values))
-    else:
-        session.execute(connections.update().where(connections.c.id == event.connection_id).values(**values))
+        values.update(user_id=event.user_id, network=event.network, scopes=[])
+    _write(session, row, event.connection_id, values)
     _note(session, event, event.reason)
 
 
@@ -77,7 +86,7 @@ def record_refreshed(session: Session, event: TokenRefreshed, *, cipher: Credent
     row = _current(session, event.connection_id)
     if row is None or _is_stale(row, event) or row.status == "revoked":
         return
-    session.execute(connections.update().where(connections.c.id == event.connection_id).values(
+    _write(session, row, event.connection_id, dict(
         credentials=_merged_credentials(cipher, row, event.credentials, event.connection_id),
         token_expires_at=event.token_expires_at, status="active", status_reason=None, status_message=None,
         updated_at=event.occurred_at, version=event.version))
@@ -89,7 +98,7 @@ def record_needs_reauth(session: Session, event: ConnectionNeedsReauth) -> None:
     row = _current(session, event.connection_id)
     if row is None or _is_stale(row, event) or row.status == "revoked":
         return
-    session.execute(connections.update().where(connections.c.id == event.connection_id).values(
+    _write(session, row, event.connection_id, dict(
         status="needs_reauth", status_reason=event.reason, status_message=event.message,
         updated_at=event.occurred_at, version=event.version))
     _note(session, event, event.reason)
