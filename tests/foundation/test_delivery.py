@@ -135,11 +135,11 @@ CRASH_AFTER_COMMIT = """
 import os, signal, threading
 from connection_store.bootstrap import bootstrap, consumer
 worker = consumer(bootstrap())
-applied = worker.apply
-def apply_then_die(event):
-    outcome = applied(event)              # committed...
+applied = worker.apply_batch
+def apply_then_die(events):
+    applied(events)                       # committed...
     os.kill(os.getpid(), signal.SIGKILL)  # ...but never acknowledged
-worker.apply = apply_then_die
+worker.apply_batch = apply_then_die
 worker.run(threading.Event())
 """
 
