@@ -7,6 +7,7 @@ nothing here asserts — speed is measured, not tested.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import sys
 import time
@@ -30,10 +31,10 @@ TARGETS = {
 def main() -> int:
     figures: dict[str, float] = {}
     for module_name, title in BENCHMARKS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
+        if importlib.util.find_spec(module_name) is None:
+            print(f"== {title}: no {module_name} yet", flush=True)
             continue
+        module = importlib.import_module(module_name)
         print(f"== {title} ({module_name})", flush=True)
         started = time.monotonic()
         result = module.run()
