@@ -56,19 +56,10 @@ def commands(settings) -> list[tuple[str, list[str], dict[str, str]]]:
                                        "provider_sandbox.app:create_app_from_env()"],
                   {"GUNICORN_BIND": f"127.0.0.1:{settings.port('provider-sandbox')}", "GUNICORN_WORKERS": "1",
                    "GUNICORN_THREADS": "16", "POSTMATE_SERVICE_NAME": "provider-sandbox"}))
-    if _importable("auth_gateway.panel"):
-        procs.append(("panel", [py, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf",
-                                "auth_gateway.panel:create_panel_app()"],
-                      {"GUNICORN_BIND": f"127.0.0.1:{settings.port('panel')}", "POSTMATE_SERVICE_NAME": "panel"}))
+    procs.append(("panel", [py, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf", "panel.app:create_app()"],
+                  {"GUNICORN_BIND": f"127.0.0.1:{settings.port('panel')}", "POSTMATE_SERVICE_NAME": "panel",
+                   "PROMETHEUS_MULTIPROC_DIR": str(settings.data_dir / "metrics" / "panel")}))
     return procs
-
-
-def _importable(module: str) -> bool:
-    import importlib.util
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def _wait_healthy(url: str, timeout: float = 20) -> bool:
@@ -90,7 +81,7 @@ def main() -> int:
     print(f"data folder: {settings.data_dir.resolve()}  (bus: {settings.effective_bus_url})")
     migrate_services(settings)
     declare_bus(settings)
-    for service in SERVICES:
+    for service in (*SERVICES, "panel"):
         shutil.rmtree(settings.data_dir / "metrics" / service, ignore_errors=True)
         (settings.data_dir / "metrics" / service).mkdir(parents=True)
 
@@ -108,11 +99,10 @@ def main() -> int:
 
     print("\nPost Mate Connections is starting:")
     for name in (*SERVICES, "provider-sandbox", "panel"):
-        if name == "panel" and not any(n == "panel" for n, _ in children):
-            continue
         url = settings.service_url(name)
         state = "up" if _wait_healthy(url) else "NOT RESPONDING (see the log above)"
         print(f"  {name:<17} {url}  {state}")
+    print(f"\n  Open the Connections panel: {settings.service_url('panel')}/?user=demo-user")
     if generated:
         print("\nLocal tokens generated for this run (set POSTMATE_<NAME> to choose your own):")
         for name in generated:

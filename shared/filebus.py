@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+import uuid
 from pathlib import Path
 
 from kombu.transport import filesystem
-from kombu.utils.json import loads
+from kombu.utils.json import dumps, loads
 
 INFLIGHT_HEADER = "x-postmate-inflight"
 
@@ -44,6 +46,15 @@ class Channel(filesystem.Channel):
             for orphan in folder.iterdir():
                 shutil.move(str(orphan), os.path.join(self.data_folder_in, orphan.name))
             folder.rmdir()
+
+    def _put(self, queue, payload, **kwargs):
+        # kombu writes in place, so a reader could take a file still being written:
+        # write under a name no reader matches, then rename into the queue atomically.
+        name = f"{int(round(time.monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        partial = os.path.join(self.data_folder_out, f".{name}.partial")
+        with open(partial, "wb") as handle:
+            handle.write(dumps(payload).encode())
+        os.replace(partial, os.path.join(self.data_folder_out, name))
 
     def _get(self, queue):
         suffix = f"{queue}.msg"

@@ -61,7 +61,7 @@ def test_metrics_add_up_across_gunicorn_workers_and_shutdown_is_graceful(make_en
              "GUNICORN_BIND": f"127.0.0.1:{port}"}, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _up(base), what="gunicorn to listen")
+        wait_for(lambda: _up(base), timeout=30, what="gunicorn to listen")
         token = {"Authorization": "Bearer dev-internal-token"}
         for _ in range(60):
             response = requests.get(f"{base}/v1/connections?user_id=u", headers=token, timeout=5)
@@ -80,7 +80,7 @@ def test_metrics_add_up_across_gunicorn_workers_and_shutdown_is_graceful(make_en
 def _up(base):
     try:
         return requests.get(base + "/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):
         return False
 
 
