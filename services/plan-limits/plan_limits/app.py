@@ -2,21 +2,38 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import request
 
 from shared import bus
 from shared.web import create_base_app
 
-from plan_limits import SERVICE
+from plan_limits import SERVICE, metrics
 from plan_limits.bootstrap import Deps, bootstrap
+from plan_limits.http import api
+from plan_limits.tables import plans
 
 
 def create_app(settings=None, deps: Deps | None = None):
     deps = deps or bootstrap(settings)
 
     def database():
+        # Ready means migrated, with the default plan in it (a typo there would refuse every connect).
         with deps.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
+            if conn.execute(sa.select(plans.c.name).where(plans.c.name == deps.settings.default_plan)).first() \
+                    is None:
+                raise DefaultPlanMissing(deps.settings.default_plan)
 
     app = create_base_app(SERVICE, {"database": database, "bus": lambda: bus.ping(deps.settings)})
     app.extensions["deps"] = deps
+    app.register_blueprint(api)
+
+    @app.before_request
+    def _fresh_gauges():
+        if request.endpoint == "ops.metrics_view":
+            metrics.refresh(sessions=deps.sessions, clock=deps.clock, default_plan=deps.settings.default_plan)
+
     return app
+
+
+class DefaultPlanMissing(LookupError):
+    """POSTMATE_DEFAULT_PLAN names no row of the plans table."""

@@ -1,7 +1,9 @@
-"""The composition root: the only place that builds engines and clients."""
+"""The composition root: the only place that builds engines and clocks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -9,10 +11,13 @@ from sqlalchemy.orm import sessionmaker
 from shared.config import Settings, load_settings
 from shared.consumer import Consumer
 from shared.db import make_engine, session_factory
-from shared.events import AccountConnected, AccountRevoked
+from shared.events import utcnow
 
 from plan_limits import SERVICE
+from plan_limits.handlers import EVENT_HANDLERS
 from plan_limits.tables import processed_events
+
+Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -20,14 +25,14 @@ class Deps:
     settings: Settings
     engine: Engine
     sessions: sessionmaker
+    clock: Clock  # decides when reservations expire; tests move it instead of sleeping
 
 
-def bootstrap(settings: Settings | None = None) -> Deps:
+def bootstrap(settings: Settings | None = None, clock: Clock = utcnow) -> Deps:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url(SERVICE))
-    return Deps(settings, engine, session_factory(engine))
+    return Deps(settings, engine, session_factory(engine), clock)
 
 
 def consumer(deps: Deps) -> Consumer:
-    noop = lambda session, event: None  # noqa: E731  (skeleton: the plan-limits issue adds the handlers)
-    return Consumer(SERVICE, deps.settings, deps.sessions, processed_events, {AccountConnected: noop, AccountRevoked: noop})
+    return Consumer(SERVICE, deps.settings, deps.sessions, processed_events, EVENT_HANDLERS)
