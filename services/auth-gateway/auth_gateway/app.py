@@ -8,6 +8,8 @@ from shared.web import create_base_app
 
 from auth_gateway import SERVICE
 from auth_gateway.bootstrap import Deps, bootstrap
+from auth_gateway.http import browser, dashboard
+from auth_gateway.bluesky.http import init_app as init_bluesky
 
 
 def create_app(settings=None, deps: Deps | None = None):
@@ -19,4 +21,7 @@ def create_app(settings=None, deps: Deps | None = None):
 
     app = create_base_app(SERVICE, {"database": database, "bus": lambda: bus.ping(deps.settings)})
     app.extensions["deps"] = deps
+    app.register_blueprint(dashboard)
+    app.register_blueprint(browser)
+    init_bluesky(app)
     return app

@@ -1,7 +1,15 @@
-"""The composition root: the only place that builds engines, ciphers and clients."""
+"""The composition root: the only place that builds engines, ciphers and clients.
+
+Handlers name the effects they need as keyword-only parameters (`sessions`,
+`registry`, `plans`, …); `Deps.call` binds exactly those, so a handler's
+signature is the list of what it may touch.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -9,9 +17,14 @@ from sqlalchemy.orm import sessionmaker
 from shared.config import Settings, load_settings
 from shared.crypto import CredentialCipher
 from shared.db import make_engine, session_factory
+from shared.events import utcnow
 from shared.outbox import Outbox, Relay
 
 from auth_gateway import SERVICE
+from auth_gateway.adapters.connection_store import HttpConnectionStore
+from auth_gateway.adapters.plan_limits import HttpPlanLimits
+from auth_gateway.providers import Registry
+from auth_gateway.sweep import sweeper
 from auth_gateway.tables import outbox
 
 
@@ -22,13 +35,31 @@ class Deps:
     sessions: sessionmaker
     cipher: CredentialCipher
     outbox: Outbox
+    registry: Registry
+    plans: HttpPlanLimits
+    store: HttpConnectionStore
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    def call(self, handler: Callable, *args, **kwargs):
+        wanted = inspect.signature(handler).parameters
+        effects = {name: getattr(self, name) for name, p in wanted.items()
+                   if p.kind is inspect.Parameter.KEYWORD_ONLY and hasattr(self, name) and name not in kwargs}
+        return handler(*args, **kwargs, **effects)
 
 
-def bootstrap(settings: Settings | None = None) -> Deps:
+def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utcnow) -> Deps:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url(SERVICE))
-    return Deps(settings, engine, session_factory(engine), CredentialCipher(settings.credential_keys), Outbox(outbox))
+    return Deps(settings=settings, engine=engine, sessions=session_factory(engine),
+                cipher=CredentialCipher(settings.credential_keys), outbox=Outbox(outbox), registry=Registry(settings),
+                plans=HttpPlanLimits(settings.service_url("plan-limits"), settings.internal_token),
+                store=HttpConnectionStore(settings.service_url("connection-store"), settings.internal_token),
+                clock=clock)
 
 
 def relay(deps: Deps) -> Relay:
     return Relay(SERVICE, deps.settings, deps.engine, outbox)
+
+
+def attempt_sweeper(deps: Deps, interval_s: float = 5.0):
+    return deps.call(sweeper, interval_s)

@@ -11,9 +11,11 @@ attempts = sa.Table(
     sa.Column("user_id", sa.String(200), nullable=False, index=True),
     sa.Column("network", sa.String(32), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),  # oauth | app_password
-    sa.Column("status", sa.String(16), nullable=False),  # pending | connected | failed | expired
+    # pending → exchanging (callback claimed the state) → connected | choose_pages → connected; failed; expired
+    sa.Column("status", sa.String(16), nullable=False),
     sa.Column("failure_code", sa.String(64)),
     sa.Column("failure_message", sa.String(500)),
+    sa.Column("start_hash", sa.String(64)),  # sha256 of the one-time start token in the start URL
     sa.Column("state_hash", sa.String(64), unique=True),  # sha256 of the OAuth state; the state itself is not kept
     sa.Column("secrets", sa.Text),  # crypto ciphertext: PKCE verifier, pending page tokens…
     sa.Column("browser_hash", sa.String(64)),  # sha256 of the binding cookie set at start
@@ -21,12 +23,14 @@ attempts = sa.Table(
     sa.Column("instance", sa.String(255)),
     sa.Column("reconnect_connection_id", sa.String(64)),
     sa.Column("reservation_id", sa.String(36)),
+    sa.Column("reservation_released_at", UtcDateTime),  # set once plan-limits confirmed the release
     sa.Column("connection_id", sa.String(64)),
-    sa.Column("result", sa.JSON),  # what the dashboard shows before the store has caught up
+    sa.Column("result", sa.JSON),  # connections made / pages offered: what the dashboard sees before the store
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
     sa.Column("started_at", UtcDateTime),
     sa.Column("completed_at", UtcDateTime),
+    sa.Index("ix_attempts_user_completed", "user_id", "completed_at"),
 )
 
 # Mastodon: our app is registered once per instance and reused.

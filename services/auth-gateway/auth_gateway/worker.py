@@ -1,15 +1,15 @@
-"""python -m auth_gateway.worker: relays the outbox to the bus."""
+"""python -m auth_gateway.worker: relays the outbox to the bus and sweeps expired attempts."""
 from shared.logs import configure_logging
 from shared.worker import run_loops
 
 from auth_gateway import SERVICE
-from auth_gateway.bootstrap import bootstrap, relay
+from auth_gateway.bootstrap import attempt_sweeper, bootstrap, relay
 
 
 def main() -> None:
     deps = bootstrap()
     configure_logging(SERVICE, deps.settings.log_level)
-    run_loops({"relay": relay(deps).run})
+    run_loops({"relay": relay(deps).run, "attempt-sweeper": attempt_sweeper(deps)})
 
 
 if __name__ == "__main__":

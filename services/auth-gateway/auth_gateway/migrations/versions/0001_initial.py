@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("failure_code", sa.String(64)),
         sa.Column("failure_message", sa.String(500)),
+        sa.Column("start_hash", sa.String(64)),
         sa.Column("state_hash", sa.String(64), unique=True),
         sa.Column("secrets", sa.Text),
         sa.Column("browser_hash", sa.String(64)),
@@ -30,6 +31,7 @@ def upgrade() -> None:
         sa.Column("instance", sa.String(255)),
         sa.Column("reconnect_connection_id", sa.String(64)),
         sa.Column("reservation_id", sa.String(36)),
+        sa.Column("reservation_released_at", TS),
         sa.Column("connection_id", sa.String(64)),
         sa.Column("result", sa.JSON),
         sa.Column("created_at", TS, nullable=False),
@@ -37,6 +39,7 @@ def upgrade() -> None:
         sa.Column("started_at", TS),
         sa.Column("completed_at", TS),
     )
+    op.create_index("ix_attempts_user_completed", "attempts", ["user_id", "completed_at"])
     op.create_table(
         "mastodon_apps",
         sa.Column("instance", sa.String(255), primary_key=True),

@@ -1,0 +1,1 @@
+"""Clients of the other services the gateway talks to over internal HTTP."""

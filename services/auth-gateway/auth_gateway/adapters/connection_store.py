@@ -1,0 +1,35 @@
+"""connection-store over internal HTTP: the user's connections, never a token."""
+from __future__ import annotations
+
+import requests
+
+TIMEOUT_S = 3.0
+
+
+class StoreUnavailable(Exception):
+    pass
+
+
+class HttpConnectionStore:
+    def __init__(self, base_url: str, token: str):
+        self.base_url, self.http = base_url.rstrip("/"), requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def list(self, user_id: str, include_revoked: bool = False) -> list[dict]:
+        params = {"user_id": user_id, **({"include_revoked": "1"} if include_revoked else {})}
+        try:
+            response = self.http.get(f"{self.base_url}/v1/connections", params=params, timeout=TIMEOUT_S)
+            response.raise_for_status()
+            return response.json()["connections"]
+        except (requests.RequestException, ValueError, KeyError) as exc:
+            raise StoreUnavailable(exc.__class__.__name__) from None
+
+    def get(self, connection_id: str) -> dict | None:
+        try:
+            response = self.http.get(f"{self.base_url}/v1/connections/{connection_id}", timeout=TIMEOUT_S)
+            if response.status_code == 404:
+                return None
+            response.raise_for_status()
+            return response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise StoreUnavailable(exc.__class__.__name__) from None

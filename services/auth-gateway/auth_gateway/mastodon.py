@@ -1,0 +1,95 @@
+"""Mastodon: the user names the instance, and our app registers itself there once.
+
+The instance name is user input and becomes a server-side request target, so
+outside sandbox mode only a public https host is accepted: it must resolve, and
+to global addresses only (no loopback, private, link-local or reserved ranges).
+Registrations are kept in `mastodon_apps`, the client secret encrypted with the
+instance as associated data, and redone when our redirect URI or scopes change.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from shared.web import ApiError
+
+from auth_gateway.providers.client import AppCredentials, OAuthClient
+from auth_gateway.providers.errors import ProviderError
+from auth_gateway.providers.registry import LIVE, Provider
+from auth_gateway.tables import mastodon_apps
+
+HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+
+
+def normalise_instance(raw: str | None) -> str:
+    """"https://Mastodon.Social/", "@me@mastodon.social" or "mastodon.social" → "mastodon.social"."""
+    text = (raw or "").strip().lower()
+    if not text:
+        raise ApiError(400, "instance_required", "Name your Mastodon server, for example mastodon.social.")
+    if text.startswith("http://"):
+        raise ApiError(400, "invalid_instance", "Mastodon servers are reached over https only.")
+    text = text.removeprefix("https://").split("/", 1)[0].rsplit("@", 1)[-1]
+    try:
+        text = text.encode("idna").decode()
+    except UnicodeError:
+        text = ""
+    if not HOST.match(text):
+        raise ApiError(400, "invalid_instance", "That doesn't look like a Mastodon server name "
+                                                "(for example mastodon.social).")
+    return text
+
+
+def check_public(host: str) -> None:
+    """Refuse hosts that don't resolve, or resolve to anything but public addresses."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)}
+    except (socket.gaierror, UnicodeError):
+        raise ApiError(400, "instance_not_found", f"We couldn't find a server called {host}.") from None
+    if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
+        raise ApiError(400, "instance_not_public", f"{host} is not a public Mastodon server.")
+
+
+def app_for(instance: str, *, provider: Provider, sessions, cipher, clock) -> AppCredentials:
+    """Our client credentials on `instance`, registering the app there the first time."""
+    if provider.mode == LIVE:
+        check_public(instance)
+    scopes = provider.spec.scope_string()
+    with sessions() as session:
+        row = session.execute(sa.select(mastodon_apps).where(mastodon_apps.c.instance == instance)).one_or_none()
+    if row is not None and row.redirect_uri == provider.redirect_uri and row.scopes == scopes:
+        return AppCredentials(row.client_id, cipher.decrypt(row.client_secret, instance)["client_secret"])
+    app = _register(instance, provider, scopes)
+    values = dict(client_id=app.client_id, client_secret=cipher.encrypt({"client_secret": app.client_secret}, instance),
+                  scopes=scopes, redirect_uri=provider.redirect_uri, created_at=clock())
+    try:
+        with sessions.begin() as session:
+            session.execute(mastodon_apps.delete().where(mastodon_apps.c.instance == instance))
+            session.execute(mastodon_apps.insert().values(instance=instance, **values))
+    except IntegrityError:
+        pass  # another worker registered at the same moment; both apps are valid, use ours for this attempt
+    return app
+
+
+def client_for(provider: Provider, instance: str | None, *, sessions, cipher, clock) -> OAuthClient:
+    """The OAuth client for an attempt: our app's credentials on its instance (Mastodon), else the network's."""
+    if not instance:
+        return OAuthClient(provider)
+    return OAuthClient(provider, app_for(instance, provider=provider, sessions=sessions, cipher=cipher, clock=clock),
+                       instance)
+
+
+def _register(instance: str, provider: Provider, scopes: str) -> AppCredentials:
+    client = OAuthClient(provider, AppCredentials("", ""), instance)
+    try:
+        answer = client.post_form(client.url("apps_url"), {
+            "client_name": "Post Mate", "redirect_uris": provider.redirect_uri, "scopes": scopes})
+    except ProviderError as exc:
+        raise ApiError(502, "instance_unavailable", f"{instance} did not accept Post Mate's sign-in request "
+                       f"({exc.error}); check the server name or try again later.", retryable=exc.retryable) from None
+    if not answer.get("client_id") or not answer.get("client_secret"):
+        raise ApiError(502, "instance_unavailable", f"{instance} did not answer like a Mastodon server.")
+    return AppCredentials(str(answer["client_id"]), str(answer["client_secret"]))

@@ -1,0 +1,10 @@
+"""The gateway's own figures (labels bounded: network, outcome/reason)."""
+from prometheus_client import Counter, Histogram
+
+CONNECTS_STARTED = Counter("auth_gateway_connects_started_total", "Connect attempts created", ["network"])
+CONNECTS_FINISHED = Counter("auth_gateway_connects_finished_total",
+                            "Connect attempts ended, by outcome (connected or the failure code)",
+                            ["network", "outcome"])
+PLAN_DENIALS = Counter("auth_gateway_plan_denials_total", "Connects refused at the plan limit", ["network"])
+CALLBACK_SECONDS = Histogram("auth_gateway_callback_seconds", "OAuth callback handling time (exchange included)",
+                             ["network"], buckets=(.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))

@@ -1,0 +1,183 @@
+"""One entry per network: endpoints, scopes and why we ask for each, quirks.
+
+Scopes are the product's promise (design.md) plus only what the platform needs
+for the same job — publishing, knowing which account connected, keeping access
+alive (providers.md §2). Never DMs, analytics or full read-write access: the
+test suite holds an allow-list per network and a deny-list of patterns.
+"""
+from __future__ import annotations
+
+from auth_gateway.providers import quirks
+from auth_gateway.providers.spec import IdentityCall, LongLivedExchange, ProviderSpec, Scope
+
+GRAPH = "v21.0"  # Meta Graph API version; override the URLs to move on
+GOOGLE = "https://www.googleapis.com/auth/"
+
+INSTAGRAM = ProviderSpec(
+    id="instagram", name="Instagram",
+    authorize_url="https://www.instagram.com/oauth/authorize",
+    token_url="https://api.instagram.com/oauth/access_token",
+    scopes=(
+        Scope("instagram_business_basic",
+              "Lets Post Mate see which Instagram account you connected and keep the connection alive; "
+              "Instagram requires it for every other permission.", promised=False),
+        Scope("instagram_business_content_publish",
+              "Lets Post Mate publish the posts you schedule (Instagram Login's name for "
+              "instagram_content_publish)."),
+    ),
+    scope_separator=",", code_suffix="#_",
+    long_lived=LongLivedExchange("https://graph.instagram.com/access_token", "ig_exchange_token"),
+    identity=IdentityCall(f"https://graph.instagram.com/{GRAPH}/me", {"fields": "user_id,username,name"},
+                          id="user_id", token_in="query"),
+    token_response_fix=quirks.unwrap_data_list,
+)
+
+FACEBOOK = ProviderSpec(
+    id="facebook", name="Facebook",
+    authorize_url=f"https://www.facebook.com/{GRAPH}/dialog/oauth",
+    token_url=f"https://graph.facebook.com/{GRAPH}/oauth/access_token",
+    revoke_url=f"https://graph.facebook.com/{GRAPH}/me/permissions",
+    scopes=(
+        Scope("pages_manage_posts", "Lets Post Mate publish the posts you schedule on the Pages you choose."),
+        Scope("pages_show_list",
+              "Lets Post Mate list the Pages you manage so you can choose which to connect; "
+              "Facebook hands out a Page's posting key only through this list.", promised=False),
+        Scope("pages_read_engagement",
+              "Facebook requires it together with publishing to a Page; Post Mate only reads the Page's "
+              "name and its own posts with it, never insights.", promised=False),
+    ),
+    scope_separator=",", client_auth="query", token_method="GET", code_suffix="#_",
+    long_lived=LongLivedExchange(f"https://graph.facebook.com/{GRAPH}/oauth/access_token", "fb_exchange_token",
+                                 token_param="fb_exchange_token", send_client_id=True),
+    extra_urls={"pages_url": f"https://graph.facebook.com/{GRAPH}/me/accounts"},
+    list_accounts=quirks.facebook_pages,
+    note="Each Facebook Page you choose is one connection.",
+)
+
+THREADS = ProviderSpec(
+    id="threads", name="Threads",
+    authorize_url="https://threads.com/oauth/authorize",
+    token_url="https://graph.threads.com/oauth/access_token",
+    scopes=(
+        Scope("threads_basic", "Lets Post Mate see which Threads profile you connected and keep the connection "
+                               "alive."),
+        Scope("threads_content_publish",
+              "Threads can't publish with threads_basic alone; this lets Post Mate publish the posts you "
+              "schedule.", promised=False),
+    ),
+    scope_separator=",", code_suffix="#_",
+    long_lived=LongLivedExchange("https://graph.threads.com/access_token", "th_exchange_token"),
+    identity=IdentityCall("https://graph.threads.com/v1.0/me", {"fields": "id,username,name"}, token_in="query"),
+)
+
+TIKTOK = ProviderSpec(
+    id="tiktok", name="TikTok",
+    authorize_url="https://www.tiktok.com/v2/auth/authorize/",
+    token_url="https://open.tiktokapis.com/v2/oauth/token/",
+    revoke_url="https://open.tiktokapis.com/v2/oauth/revoke/",
+    scopes=(
+        Scope("user.info.basic", "Lets Post Mate show which TikTok account you connected (name and picture)."),
+        Scope("video.upload", "Lets Post Mate send videos to your TikTok drafts for you to finish in the app."),
+        Scope("video.publish", "Lets Post Mate post the videos you schedule straight to your TikTok."),
+    ),
+    scope_separator=",", pkce=True, client_id_param="client_key",
+    identity=IdentityCall("https://open.tiktokapis.com/v2/user/info/",
+                          {"fields": "open_id,union_id,avatar_url,display_name"},
+                          id="data.user.open_id", handle="data.user.display_name", name="data.user.display_name",
+                          at_handle=False),
+)
+
+YOUTUBE = ProviderSpec(
+    id="youtube", name="YouTube",
+    authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+    token_url="https://oauth2.googleapis.com/token",
+    revoke_url="https://oauth2.googleapis.com/revoke",
+    scopes=(
+        Scope(GOOGLE + "youtube.upload", "Lets Post Mate upload the videos you schedule to your channel."),
+        Scope(GOOGLE + "youtube.readonly",
+              "Upload-only access can't tell which channel you connected; this read-only access lets Post Mate "
+              "show the channel's name and check the connection still works.", promised=False),
+    ),
+    pkce=True,
+    # Google returns a refresh token only for offline access on a consent screen it actually showed.
+    authorize_params={"access_type": "offline", "prompt": "consent"},
+    identity=IdentityCall("https://www.googleapis.com/youtube/v3/channels", {"part": "id,snippet", "mine": "true"},
+                          id="items.0.id", handle="items.0.snippet.customUrl", name="items.0.snippet.title",
+                          missing="no_channel"),
+)
+
+LINKEDIN = ProviderSpec(
+    id="linkedin", name="LinkedIn",
+    authorize_url="https://www.linkedin.com/oauth/v2/authorization",
+    token_url="https://www.linkedin.com/oauth/v2/accessToken",
+    scopes=(
+        Scope("w_member_social", "Lets Post Mate publish posts as you."),
+        Scope("openid", "LinkedIn tells an app who connected only through Sign In with LinkedIn; Post Mate needs "
+                        "your member id to post as you.", promised=False),
+        Scope("profile", "Lets Post Mate show your name on the connection.", promised=False),
+    ),
+    identity=IdentityCall("https://api.linkedin.com/v2/userinfo", id="sub", handle="name", name="name",
+                          at_handle=False),
+)
+
+X = ProviderSpec(
+    id="x", name="X",
+    authorize_url="https://x.com/i/oauth2/authorize",
+    token_url="https://api.x.com/2/oauth2/token",
+    revoke_url="https://api.x.com/2/oauth2/revoke",
+    scopes=(
+        Scope("tweet.write", "Lets Post Mate publish the posts you schedule."),
+        Scope("users.read", "Lets Post Mate see which X account you connected."),
+        Scope("tweet.read", "X requires it for posting and for looking up your own profile.", promised=False),
+        Scope("offline.access", "Without it X ends the connection after two hours; it lets Post Mate keep your "
+                                "account connected.", promised=False),
+    ),
+    pkce=True, client_auth="basic",
+    identity=IdentityCall("https://api.x.com/2/users/me", id="data.id", handle="data.username", name="data.name"),
+)
+
+PINTEREST = ProviderSpec(
+    id="pinterest", name="Pinterest",
+    authorize_url="https://www.pinterest.com/oauth/",
+    token_url="https://api.pinterest.com/v5/oauth/token",
+    scopes=(
+        Scope("pins:write", "Lets Post Mate create the Pins you schedule."),
+        Scope("boards:read", "Lets Post Mate show your boards so you can pick where a Pin goes."),
+        Scope("user_accounts:read", "Lets Post Mate see which Pinterest account you connected.", promised=False),
+    ),
+    scope_separator=",", client_auth="basic",
+    identity=IdentityCall("https://api.pinterest.com/v5/user_account", id="id", handle="username",
+                          name="business_name"),
+)
+
+MASTODON = ProviderSpec(
+    id="mastodon", name="Mastodon",
+    authorize_url="https://{instance}/oauth/authorize",
+    token_url="https://{instance}/oauth/token",
+    revoke_url="https://{instance}/oauth/revoke",
+    scopes=(
+        Scope("write:statuses", "Lets Post Mate publish the posts you schedule."),
+        Scope("write:media", "Lets Post Mate attach your images and videos to those posts."),
+        Scope("read:accounts", "Lets Post Mate see which account you connected; it can't read your posts, "
+                               "follows or messages with it."),
+    ),
+    pkce=True,  # Mastodon 4.3+ checks it; older servers ignore it
+    identity=IdentityCall("https://{instance}/api/v1/accounts/verify_credentials", handle="acct",
+                          name="display_name"),
+    extra_urls={"apps_url": "https://{instance}/api/v1/apps"},
+    per_instance=True,
+    note="Any Mastodon server: name yours (for example mastodon.social).",
+)
+
+BLUESKY = ProviderSpec(
+    id="bluesky", name="Bluesky", auth_kind="app_password",
+    scopes=(
+        Scope("app password",
+              "Bluesky has no granular permissions: an app password lets Post Mate post for you, and deleting it "
+              "in Bluesky's settings disconnects Post Mate without touching your main password."),
+    ),
+    note="Create an app password at bsky.app/settings/app-passwords and paste it here.",
+)
+
+CATALOG: tuple[ProviderSpec, ...] = (INSTAGRAM, FACEBOOK, THREADS, TIKTOK, YOUTUBE, LINKEDIN, X, PINTEREST, MASTODON,
+                                     BLUESKY)

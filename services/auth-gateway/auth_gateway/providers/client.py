@@ -1,0 +1,160 @@
+"""The OAuth conversation with one network, through Authlib.
+
+Authlib builds the authorization URL (state, PKCE S256) and exchanges the code;
+this module adds what differs per network: how the client authenticates
+(Basic, body — with TikTok's `client_key` — or the query of Facebook's GET
+token endpoint), Meta's short → long-lived swap, the identity call, and error
+and timeout handling that turns every failure into a ProviderError.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from authlib.common.urls import add_params_to_qs, add_params_to_uri
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
+
+from shared.logs import remember_secret
+
+from auth_gateway.providers.errors import ProviderError, json_or_raise, translate
+from auth_gateway.providers.registry import Provider
+from auth_gateway.providers.spec import Account
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    client_id: str
+    client_secret: str
+
+
+def _dig(data, path: str):
+    """`data` at a dotted path ("data.user.open_id", "items.0.id"); None when absent."""
+    for part in path.split("."):
+        if isinstance(data, list) and part.isdigit():
+            data = data[int(part)] if int(part) < len(data) else None
+        elif isinstance(data, dict):
+            data = data.get(part)
+        else:
+            return None
+    return data
+
+
+@contextmanager
+def _transport_errors():
+    try:
+        yield
+    except requests.RequestException as exc:
+        raise translate(exc) from None
+    except OAuthError as exc:
+        raise ProviderError(exc.error, exc.description or "") from None
+
+
+class OAuthClient:
+    def __init__(self, provider: Provider, app: AppCredentials | None = None, instance: str | None = None):
+        self.provider, self.spec, self.instance = provider, provider.spec, instance
+        self.app = app or AppCredentials(provider.client_id, provider.client_secret)
+
+    def url(self, name: str) -> str:
+        return self.provider.url(name, self.instance)
+
+    # -- Authlib --------------------------------------------------------------
+    def _session(self) -> OAuth2Session:
+        session = OAuth2Session(
+            client_id=self.app.client_id, client_secret=self.app.client_secret,
+            token_endpoint_auth_method={"basic": "client_secret_basic"}.get(self.spec.client_auth, "postmate"),
+            scope=self.spec.scope_string(), redirect_uri=self.provider.redirect_uri,
+            code_challenge_method="S256" if self.spec.pkce else None)
+        session.register_client_auth_method(("postmate", self._client_auth))
+        session.register_compliance_hook("access_token_response", self._checked)
+        return session
+
+    def _client_auth(self, auth, method, uri, headers, body):
+        """Client credentials in the form body, or in the query of a GET token endpoint."""
+        credentials = [(self.spec.client_id_param, auth.client_id), ("client_secret", auth.client_secret)]
+        if self.spec.client_auth == "query" or method == "GET":
+            return add_params_to_uri(uri, credentials), headers, body
+        return uri, headers, add_params_to_qs(body or "", credentials)
+
+    def _checked(self, response: requests.Response) -> requests.Response:
+        body = json_or_raise(response)
+        if self.spec.token_response_fix:
+            body = self.spec.token_response_fix(body)
+        if not body.get("access_token"):
+            raise ProviderError("bad_response", "the token answer holds no access token")
+        remember_secret(body["access_token"], body.get("refresh_token") or "")
+        response._content = json.dumps(body).encode()  # Authlib parses the reshaped answer
+        return response
+
+    def authorization_url(self, state: str, code_verifier: str | None) -> str:
+        uri, _ = self._session().create_authorization_url(
+            self.url("authorize_url"), state=state, code_verifier=code_verifier if self.spec.pkce else None,
+            **self.spec.authorize_params)
+        if self.spec.client_id_param != "client_id":
+            parts = urlsplit(uri)
+            query = [(self.spec.client_id_param if k == "client_id" else k, v) for k, v in parse_qsl(parts.query)]
+            uri = urlunsplit(parts._replace(query=urlencode(query)))
+        return uri
+
+    def exchange_code(self, code: str, code_verifier: str | None) -> dict:
+        remember_secret(code, code_verifier or "", self.app.client_secret)
+        if self.spec.code_suffix:
+            code = code.removesuffix(self.spec.code_suffix)
+        extra = {"code_verifier": code_verifier} if self.spec.pkce and code_verifier else {}
+        with _transport_errors(), self._session() as session:
+            token = session.fetch_token(self.url("token_url"), method=self.spec.token_method, code=code,
+                                        timeout=self.provider.timeout_s, **extra)
+        return dict(token)
+
+    # -- after the code exchange ----------------------------------------------
+    def upgrade(self, token: dict) -> dict:
+        """Swap Meta's one-hour token for the long-lived one (60 days; Page tokens from it never expire)."""
+        exchange = self.spec.long_lived
+        if exchange is None:
+            return token
+        params = {"grant_type": exchange.grant_type, "client_secret": self.app.client_secret,
+                  exchange.token_param: token["access_token"]}
+        if exchange.send_client_id:
+            params["client_id"] = self.app.client_id
+        answer = self.get_json(self.url("long_lived_url"), params)
+        if not answer.get("access_token"):
+            raise ProviderError("bad_response", "the long-lived token answer holds no access token")
+        remember_secret(answer["access_token"])
+        kept = {k: v for k, v in token.items() if k not in ("expires_in", "expires_at")}
+        return {**kept, **answer}
+
+    def accounts(self, token: dict) -> list[Account]:
+        """The platform accounts this login granted (one, or Facebook's Pages)."""
+        if self.spec.list_accounts:
+            return self.spec.list_accounts(self, token)
+        call = self.spec.identity
+        answer = self.get_json(self.url("identity_url"), dict(call.params), token["access_token"], call.token_in)
+        account_id = _dig(answer, call.id) or (token.get("user_id") if call.id == "user_id" else None)
+        if account_id in (None, ""):
+            raise ProviderError(call.missing, f"{self.spec.name} did not say which account signed in")
+        handle = str(_dig(answer, call.handle) or "")
+        name = str(_dig(answer, call.name) or handle)
+        if call.at_handle and handle:
+            handle = "@" + handle.lstrip("@")
+        if self.spec.per_instance:  # Mastodon: ids and handles are only unique with their server
+            account_id, handle = f"{account_id}@{self.instance}", f"{handle}@{self.instance}" if handle else handle
+        return [Account(str(account_id), handle or name, name, token)]
+
+    def get_json(self, url: str, params: dict, access_token: str | None = None, token_in: str = "header") -> dict:
+        headers = {"Accept": "application/json"}
+        if access_token and token_in == "query":
+            params = {**params, "access_token": access_token}
+        elif access_token:
+            headers["Authorization"] = f"Bearer {access_token}"
+        with _transport_errors():
+            response = requests.get(url, params=params, headers=headers, timeout=self.provider.timeout_s)
+        return json_or_raise(response)
+
+    def post_form(self, url: str, data: dict) -> dict:
+        with _transport_errors():
+            response = requests.post(url, data=data, headers={"Accept": "application/json"},
+                                     timeout=self.provider.timeout_s)
+        return json_or_raise(response)

@@ -1,0 +1,36 @@
+"""The worker's sweep: expire attempts whose tab never came back, and free the
+plan reservations of failed or expired attempts that plan-limits hasn't
+confirmed yet (it was away when the attempt ended)."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from auth_gateway import attempts, outcomes
+
+log = logging.getLogger(__name__)
+
+
+def sweep_once(*, registry, sessions, plans, clock) -> int:
+    """One pass; returns how many attempts it expired or released."""
+    with sessions() as session:
+        overdue = attempts.overdue(session, clock())
+    for row in overdue:
+        outcomes.expired(row, registry.get(row.network), sessions=sessions, plans=plans, clock=clock)
+    with sessions() as session:
+        unreleased = attempts.unreleased(session)
+    for attempt_id, reservation_id in unreleased:
+        outcomes.release(attempt_id, reservation_id, sessions=sessions, plans=plans, clock=clock)
+    return len(overdue) + len(unreleased)
+
+
+def sweeper(interval_s: float = 5.0, *, registry, sessions, plans, clock):
+    """A worker loop (see shared.worker.run_loops) running `sweep_once` every `interval_s`."""
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                sweep_once(registry=registry, sessions=sessions, plans=plans, clock=clock)
+            except Exception as exc:  # database away: try again next round
+                log.warning("attempt sweep failed: %s", exc.__class__.__name__)
+            stop.wait(interval_s)
+    return run
