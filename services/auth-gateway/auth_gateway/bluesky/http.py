@@ -1,0 +1,62 @@
+"""`POST /v1/connections/bluesky` — the dashboard's internal API, like the rest of `/v1`
+(dashboard service token + X-PostMate-User), plus `X-PostMate-Client-Address`: the
+person's IP address as the dashboard saw it, for the per-address brute-force limit.
+
+Body `{handle, app_password, service?, reconnect?}` → 201 `{attempt_id, status,
+connection, notice?}`; refusals are `{error, message, help?, retryable?,
+retry_after?}` with `Retry-After` on 429s (see README.md in this folder).
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from flask import Blueprint, Flask, current_app, g, request
+from prometheus_client import Counter
+
+from shared.web import ApiError, json_body
+
+from auth_gateway import http as dashboard_http
+from auth_gateway.bluesky import wiring
+from auth_gateway.bluesky.connect import connect_bluesky, parse_login
+from auth_gateway.bluesky.service_url import Resolver, system_resolver
+
+bluesky = Blueprint("bluesky", __name__)
+ADDRESS_HEADER = "X-PostMate-Client-Address"
+REFUSALS = Counter("auth_gateway_bluesky_refusals_total",
+                   "Bluesky connects refused, by error code (bounded: the codes in errors.py and the gateway's)",
+                   ["error"])
+
+# The dashboard API's own check (service token, X-PostMate-User), so both blueprints authenticate alike.
+bluesky.before_request(dashboard_http._authenticate)
+
+
+def init_app(app: Flask, resolver: Resolver = system_resolver) -> None:
+    """Register the route; its collaborators go in app.extensions["bluesky"] (tests replace the resolver)."""
+    deps = app.extensions["deps"]
+    app.extensions["bluesky"] = wiring.build(deps.settings, deps.registry, resolver)
+    app.register_blueprint(bluesky)
+
+
+@bluesky.post("/v1/connections/bluesky")
+def connect():
+    command = parse_login(json_body(), g.user_id, _client_address())
+    deps = current_app.extensions["deps"]
+    return deps.call(connect_bluesky, command, bluesky=current_app.extensions["bluesky"]), 201
+
+
+@bluesky.errorhandler(ApiError)
+def _refused(exc: ApiError):
+    REFUSALS.labels(exc.code).inc()
+    response = exc.response()
+    if exc.extra.get("retry_after"):
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _client_address() -> str | None:
+    raw = request.headers.get(ADDRESS_HEADER, "").strip()
+    try:
+        return str(ipaddress.ip_address(raw)) if raw else None
+    except ValueError:
+        return None
