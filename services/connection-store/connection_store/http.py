@@ -1,9 +1,14 @@
-"""Internal HTTP reads: the dashboard (through the gateway), publisher, refresher."""
+"""Internal HTTP reads: the dashboard (through the gateway), publisher, refresher.
+
+Lists and single reads never carry credentials; only
+GET /v1/connections/<id>/credentials does (plaintext, for the refresher and the
+publisher, behind the internal token like every route here)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, request
 
+from shared.crypto import CredentialCipher
 from shared.web import ApiError, require_token
 
 from connection_store.tables import connections
@@ -52,3 +57,22 @@ def get_connection(connection_id: str):
     if row is None:
         raise ApiError(404, "connection_not_found", "There is no connection with this id.")
     return present(row)
+
+
+@api.get("/v1/connections/<connection_id>/credentials")
+def get_credentials(connection_id: str):
+    """The connection's plaintext credentials (null once revoked) with the version they belong to."""
+    deps = _deps()
+    with deps.engine.connect() as conn:
+        row = conn.execute(sa.select(connections).where(connections.c.id == connection_id)).one_or_none()
+    if row is None:
+        raise ApiError(404, "connection_not_found", "There is no connection with this id.")
+    body = {"connection_id": row.id, "network": row.network, "user_id": row.user_id, "status": row.status,
+            "version": row.version,
+            "token_expires_at": row.token_expires_at.isoformat() if row.token_expires_at else None,
+            "credentials": _open(deps.cipher, row)}
+    return body, 200, {"Cache-Control": "no-store"}
+
+
+def _open(cipher: CredentialCipher, row) -> dict | None:
+    return cipher.decrypt(row.credentials, row.id) if row.credentials else None

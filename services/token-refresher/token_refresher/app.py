@@ -8,6 +8,7 @@ from shared.web import create_base_app
 
 from token_refresher import SERVICE
 from token_refresher.bootstrap import Deps, bootstrap
+from token_refresher.http import api
 
 
 def create_app(settings=None, deps: Deps | None = None):
@@ -19,4 +20,5 @@ def create_app(settings=None, deps: Deps | None = None):
 
     app = create_base_app(SERVICE, {"database": database, "bus": lambda: bus.ping(deps.settings)})
     app.extensions["deps"] = deps
+    app.register_blueprint(api)
     return app

@@ -1,18 +1,36 @@
 """The composition root: the only place that builds engines, ciphers and clients."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from shared.config import Settings, load_settings
+from shared.consumer import Consumer
 from shared.crypto import CredentialCipher
 from shared.db import make_engine, session_factory
+from shared.events import utcnow
 from shared.outbox import Outbox, Relay
 
+from auth_gateway.providers import Registry
+
 from token_refresher import SERVICE
-from token_refresher.tables import outbox
+from token_refresher.adapters.platforms import HttpPlatforms
+from token_refresher.adapters.store import HttpConnectionStore
+from token_refresher.gates import Gates
+from token_refresher.handlers import event_handlers
+from token_refresher.loop import Gauges, RefreshLoop
+from token_refresher.policy import Policy
+from token_refresher.record import Ledger
+from token_refresher.refresh import Refresher
+from token_refresher.tables import outbox, processed_events
 
 
 @dataclass
@@ -22,13 +40,52 @@ class Deps:
     sessions: sessionmaker
     cipher: CredentialCipher
     outbox: Outbox
+    policy: Policy
+    store: HttpConnectionStore
+    platforms: HttpPlatforms
+    clock: Callable[[], datetime]
+    owner: str  # this process's name on the leases it holds
+    gates: Gates = field(init=False)
+    ledger: Ledger = field(init=False)
+    refresher: Refresher = field(init=False)
+
+    def __post_init__(self):
+        self.gates = Gates(self.policy.per_network)
+        self.ledger = Ledger(sessions=self.sessions, outbox=self.outbox, cipher=self.cipher, policy=self.policy,
+                             clock=self.clock, owner=self.owner)
+        self.refresher = Refresher(ledger=self.ledger, store=self.store, platforms=self.platforms,
+                                   policy=self.policy, gates=self.gates, clock=self.clock)
 
 
-def bootstrap(settings: Settings | None = None) -> Deps:
+def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utcnow,
+              policy: Policy | None = None) -> Deps:
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url(SERVICE))
-    return Deps(settings, engine, session_factory(engine), CredentialCipher(settings.credential_keys), Outbox(outbox))
+    policy = policy or Policy.from_settings(settings)
+    pool = policy.concurrency + 8
+    # A connection per refresh thread and loop; no pre-ping round trip per checkout on the hot path
+    # (a dropped connection fails one run, whose lease then runs out; the pool replaces it).
+    engine = make_engine(settings.database_url(SERVICE), poolclass=sa.pool.QueuePool, pool_size=pool,
+                         max_overflow=8, pool_recycle=1800)
+    return Deps(settings=settings, engine=engine, sessions=session_factory(engine),
+                cipher=CredentialCipher(settings.credential_keys), outbox=Outbox(outbox), policy=policy,
+                store=HttpConnectionStore(settings.service_url("connection-store"), settings.internal_token,
+                                          pool=pool),
+                platforms=HttpPlatforms(Registry(settings), timeout_s=policy.timeout_s, pool=pool),
+                clock=clock, owner=f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
 
 
 def relay(deps: Deps) -> Relay:
     return Relay(SERVICE, deps.settings, deps.engine, outbox)
+
+
+def consumer(deps: Deps) -> Consumer:
+    return Consumer(SERVICE, deps.settings, deps.sessions, processed_events, event_handlers(deps.policy, deps.clock))
+
+
+def refresh_loop(deps: Deps) -> RefreshLoop:
+    return RefreshLoop(refresher=deps.refresher, ledger=deps.ledger, sessions=deps.sessions, policy=deps.policy,
+                       clock=deps.clock, owner=deps.owner)
+
+
+def gauges(deps: Deps) -> Gauges:
+    return Gauges(sessions=deps.sessions, policy=deps.policy, clock=deps.clock)

@@ -1,0 +1,1 @@
+"""Clients of what lies outside the refresher: the platforms and connection-store."""

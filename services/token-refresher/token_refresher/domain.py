@@ -1,0 +1,90 @@
+"""The refresher's vocabulary, free of I/O: what the store hands us, what a
+platform answered, and the sentences a user reads when a connection needs them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+# Schedule states (and what we last reported to the store).
+ACTIVE, NEEDS_REAUTH, REVOKED = "active", "needs_reauth", "revoked"
+
+# How a failed platform call is handled.
+TRANSIENT = "transient"  # 5xx, 429, timeouts, throttling: back off, never disconnect
+GONE = "revoked"         # the platform says access was revoked: AccountRevoked(revoked_at_provider)
+REAUTH = "reauth"        # the grant can't be renewed without the user: ConnectionNeedsReauth
+MISCONFIGURED = "config"  # our app's credentials or request are wrong: back off, alert ops, never blame the user
+
+
+@dataclass(frozen=True)
+class StoredConnection:
+    """connection-store's GET /v1/connections/<id>/credentials, in memory only."""
+    connection_id: str
+    network: str
+    user_id: str
+    status: str
+    version: int
+    token_expires_at: datetime | None
+    credentials: dict | None
+
+    def __repr__(self) -> str:  # never print credentials
+        return f"StoredConnection({self.connection_id!r}, {self.network!r}, {self.status!r}, v{self.version})"
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """The platform renewed the token: the complete new credentials."""
+    credentials: dict
+    expires_at: datetime | None
+
+    def __repr__(self) -> str:
+        return f"Renewal(expires_at={self.expires_at!r})"
+
+
+class PlatformError(Exception):
+    """A platform call that did not renew or confirm the token."""
+
+    def __init__(self, kind: str, code: str, description: str = "", *, retry_after_s: float | None = None,
+                 status: int | None = None):
+        super().__init__(f"{code}: {description}" if description else code)
+        self.kind, self.code, self.description = kind, code, description
+        self.retry_after_s, self.status = retry_after_s, status
+
+
+class StoreUnavailable(Exception):
+    """connection-store did not answer; nothing was decided about the connection."""
+
+
+def merge_credentials(old: dict, answer: dict) -> dict:
+    """New credentials over the old ones; a missing refresh token keeps the old one
+    (peers' reconnect-loop bug), and account ids (instance, did, page id…) are kept."""
+    merged = {**old, **{k: v for k, v in answer.items() if v not in (None, "")}}
+    if "expires_at" not in answer:
+        merged.pop("expires_at", None)  # the old expiry no longer describes the new token
+    return merged
+
+
+NETWORK_NAMES = {"instagram": "Instagram", "facebook": "Facebook", "threads": "Threads", "tiktok": "TikTok",
+                 "youtube": "YouTube", "linkedin": "LinkedIn", "x": "X", "pinterest": "Pinterest",
+                 "mastodon": "Mastodon", "bluesky": "Bluesky"}
+
+
+def network_name(network: str) -> str:
+    return NETWORK_NAMES.get(network, network.capitalize())
+
+
+def reauth_message(reason: str, network: str, expires_at: datetime | None = None) -> str:
+    """The sentence the dashboard shows beside "Reconnect"."""
+    name = network_name(network)
+    if reason == "token_expiring":
+        when = f" on {expires_at:%d %B %Y}" if expires_at else " soon"
+        return (f"{name} asks you to sign in again every 60 days; its access ends{when}. "
+                "Reconnect now to keep posting without a gap.")
+    if reason == "refresh_failing":
+        return (f"{name} has not let Post Mate renew this connection for several days. "
+                "Reconnect the account so your scheduled posts keep going out.")
+    if reason == "no_refresh_token":
+        return f"{name} didn't give Post Mate a way to renew this connection. Reconnect the account to keep posting."
+    return f"{name} no longer accepts this connection's access (it expired or was withdrawn). Reconnect the account."
+
+
+REVOKED_MESSAGE = "Access was revoked on {name}; connect the account again to keep posting."

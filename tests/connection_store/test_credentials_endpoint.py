@@ -1,0 +1,58 @@
+"""GET /v1/connections/<id>/credentials: the refresher's way to read a token —
+internal token only — while lists and single reads never carry one."""
+from __future__ import annotations
+
+import pytest
+
+from shared.events import AccountConnected, AccountRevoked, utcnow, version_at
+
+from connection_store.app import create_app
+from connection_store.bootstrap import bootstrap, consumer
+
+pytestmark = pytest.mark.integration
+ACCESS, REFRESH = "at-plaintext-that-lists-never-show", "rt-plaintext-that-lists-never-show"
+
+
+@pytest.fixture
+def store(settings):
+    deps = bootstrap(settings)
+    consumer(deps).apply(AccountConnected(
+        producer="test", user_id="user-1", connection_id="conn-1", network="x", version=version_at(utcnow()),
+        provider_account_id="acct-1", handle="@one", token_expires_at=utcnow(),
+        credentials=deps.cipher.encrypt({"access_token": ACCESS, "refresh_token": REFRESH}, "conn-1")))
+    return deps, create_app(settings, deps).test_client(), {"Authorization": f"Bearer {settings.internal_token}"}
+
+
+def test_the_credentials_read_answers_only_to_the_internal_token(store):
+    _, client, _ = store
+    assert client.get("/v1/connections/conn-1/credentials").status_code == 401
+    wrong = client.get("/v1/connections/conn-1/credentials", headers={"Authorization": "Bearer dev-dashboard-token"})
+    assert wrong.status_code == 403 and ACCESS not in wrong.get_data(as_text=True)
+
+
+def test_the_credentials_read_returns_the_plaintext_with_its_version(store):
+    deps, client, auth = store
+    response = client.get("/v1/connections/conn-1/credentials", headers=auth)
+    body = response.get_json()
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert body["credentials"] == {"access_token": ACCESS, "refresh_token": REFRESH}
+    assert (body["connection_id"], body["network"], body["user_id"], body["status"]) == ("conn-1", "x", "user-1",
+                                                                                          "active")
+    assert isinstance(body["version"], int) and body["token_expires_at"]
+
+
+def test_lists_and_single_reads_never_carry_credentials(store):
+    _, client, auth = store
+    for path in ("/v1/connections?user_id=user-1", "/v1/connections?user_id=user-1&include_revoked=1",
+                 "/v1/connections/conn-1"):
+        text = client.get(path, headers=auth).get_data(as_text=True)
+        assert ACCESS not in text and REFRESH not in text and "credentials" not in text
+
+
+def test_a_revoked_connection_has_no_credentials_to_read(store):
+    deps, client, auth = store
+    consumer(deps).apply(AccountRevoked(producer="test", user_id="user-1", connection_id="conn-1", network="x",
+                                        version=version_at(utcnow()) + 1, reason="revoked_at_provider"))
+    body = client.get("/v1/connections/conn-1/credentials", headers=auth).get_json()
+    assert body["status"] == "revoked" and body["credentials"] is None
+    assert client.get("/v1/connections/nope/credentials", headers=auth).status_code == 404
