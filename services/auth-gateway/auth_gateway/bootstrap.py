@@ -23,6 +23,7 @@ from shared.outbox import Outbox, Relay
 from auth_gateway import SERVICE
 from auth_gateway.adapters.connection_store import HttpConnectionStore
 from auth_gateway.adapters.plan_limits import HttpPlanLimits
+from auth_gateway.adapters.refresher import HttpRefresher
 from auth_gateway.providers import Registry
 from auth_gateway.sweep import sweeper
 from auth_gateway.tables import outbox
@@ -38,6 +39,7 @@ class Deps:
     registry: Registry
     plans: HttpPlanLimits
     store: HttpConnectionStore
+    refresher: HttpRefresher
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def call(self, handler: Callable, *args, **kwargs):
@@ -54,6 +56,7 @@ def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = 
                 cipher=CredentialCipher(settings.credential_keys), outbox=Outbox(outbox), registry=Registry(settings),
                 plans=HttpPlanLimits(settings.service_url("plan-limits"), settings.internal_token),
                 store=HttpConnectionStore(settings.service_url("connection-store"), settings.internal_token),
+                refresher=HttpRefresher(settings.service_url("token-refresher"), settings.internal_token),
                 clock=clock)
 
 

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from shared.web import ApiError, json_body, require_token
 
-from auth_gateway import callback, connect, metrics, pages, queries
+from auth_gateway import callback, checks, connect, metrics, pages, queries
 from auth_gateway.domain import allowed_return_to, origin
 
 dashboard = Blueprint("dashboard", __name__)
@@ -67,6 +67,11 @@ def choose_pages(attempt_id: str):
 @dashboard.get("/v1/connections")
 def list_connections():
     return _deps().call(queries.list_connections, g.user_id)
+
+
+@dashboard.post("/v1/connections/<connection_id>/check")
+def check_connection(connection_id: str):
+    return _deps().call(checks.check_connection, connection_id, g.user_id)
 
 
 @browser.get("/start/<attempt_id>")
