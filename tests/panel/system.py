@@ -20,7 +20,7 @@ from shared.manage import declare_bus, migrate_services
 from tests.conftest import free_port
 from tests.support import running, serve
 
-PARTS = ("auth-gateway", "connection-store", "plan-limits", "provider-sandbox", "panel")
+PARTS = ("token-refresher", "auth-gateway", "connection-store", "plan-limits", "provider-sandbox", "panel")
 
 
 def system_env(make_env, **extra: str) -> dict[str, str]:
@@ -92,13 +92,16 @@ def _apps(settings: Settings, env: dict[str, str]) -> tuple[dict[str, object], l
     from plan_limits.bootstrap import bootstrap as plans_bootstrap, consumer as plans_consumer
     from provider_sandbox.app import create_app as sandbox_app
     from provider_sandbox.config import config_from_env as sandbox_config
+    from token_refresher.app import create_app as refresher_app
+    from token_refresher.bootstrap import bootstrap as refresher_bootstrap, consumer as refresher_consumer
 
     gateway, store, plans = gateway_bootstrap(settings), store_bootstrap(settings), plans_bootstrap(settings)
+    refresher = refresher_bootstrap(settings)
     apps = {"auth-gateway": gateway_app(settings, gateway), "connection-store": store_app(settings, store),
             "plan-limits": plans_app(settings, plans), "provider-sandbox": sandbox_app(sandbox_config(env)),
-            "panel": panel_app(settings)}
+            "panel": panel_app(settings), "token-refresher": refresher_app(settings, refresher)}
     loops = [relay(gateway).run, attempt_sweeper(gateway, 0.2), store_consumer(store).run,
-             plans_consumer(plans).run]
+             plans_consumer(plans).run, refresher_consumer(refresher).run]
     return apps, loops
 
 

@@ -287,26 +287,13 @@ def test_bluesky_on_a_self_hosted_pds_through_the_optional_field(system, open_pa
         expect(accounts(page).first).to_contain_text(account.handle)
 
 
-@pytest.mark.xfail(strict=True, reason="pending issue 6: the gateway has no POST /v1/connections/{id}/check yet "
-                                      "(the panel shows \"can't do that yet\"); remove this mark when it lands")
 def test_check_connection_reports_the_connections_status(make_system, context, open_panel, user):
     system = make_system(POSTMATE_SANDBOX_AUTO_APPROVE="1")
     connect_over_http(system, user)
+    wait_for(lambda: system.connections(user) and system.connections(user)[0]["status"] == "active",
+             what="the store to hold the connection")
     page = open_panel(system)
     account = accounts(page).first
     account.get_by_role("button", name=re.compile("^Check connection")).click()
     expect(account.locator(".status")).to_contain_text("Connected")
     expect(account.locator(".status")).to_have_class(re.compile(r"\bok\b"))
-
-
-def test_an_action_the_gateway_lacks_is_refused_with_a_sentence(make_system, context, open_panel, user):
-    """Until issue 6 lands (and for any route a gateway doesn't have), the page says so, calmly."""
-    system = make_system(POSTMATE_SANDBOX_AUTO_APPROVE="1")
-    if system.has_route("POST", "/v1/connections/probe/check"):
-        pytest.skip("the gateway has POST /v1/connections/{id}/check now")
-    connect_over_http(system, user)
-    page = open_panel(system)
-    account = accounts(page).first
-    account.get_by_role("button", name=re.compile("^Check connection")).click()
-    expect(account.locator(".status")).to_have_text("This Post Mate server can't do that yet.")
-    expect(page.locator("#announcer")).to_contain_text("can't do that yet")
