@@ -74,6 +74,18 @@ def create_base_app(service: str, checks: dict[str, Callable[[], None]]) -> Flas
     return app
 
 
+def service_checks(engine, settings) -> dict[str, Callable[[], None]]:
+    """The readiness checks of a service with a database and the bus."""
+    import sqlalchemy as sa
+    from shared import bus
+
+    def database():
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    return {"database": database, "bus": lambda: bus.ping(settings)}
+
+
 def ops_blueprint(checks: dict[str, Callable[[], None]]) -> Blueprint:
     ops = Blueprint("ops", __name__)
 

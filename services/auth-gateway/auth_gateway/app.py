@@ -1,10 +1,7 @@
 """gunicorn 'auth_gateway.app:create_app()'"""
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from shared import bus
-from shared.web import create_base_app
+from shared.web import create_base_app, service_checks
 
 from auth_gateway import SERVICE
 from auth_gateway.bootstrap import Deps, bootstrap
@@ -15,11 +12,7 @@ from auth_gateway.bluesky.http import init_app as init_bluesky
 def create_app(settings=None, deps: Deps | None = None):
     deps = deps or bootstrap(settings)
 
-    def database():
-        with deps.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-
-    app = create_base_app(SERVICE, {"database": database, "bus": lambda: bus.ping(deps.settings)})
+    app = create_base_app(SERVICE, service_checks(deps.engine, deps.settings))
     app.extensions["deps"] = deps
     app.register_blueprint(dashboard)
     app.register_blueprint(browser)
