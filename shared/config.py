@@ -64,6 +64,22 @@ class Settings:
     sandbox_url: str = ""
     sandbox_auto_approve: bool = False
     bluesky_allow_private_service: bool = False
+    # Token refresher policy overrides (None: token_refresher.policy's defaults).
+    refresher_health_check_every_s: float | None = None
+    refresher_bluesky_cycle_s: float | None = None
+    refresher_keepalive_every_s: float | None = None
+    refresher_backoff_base_s: float | None = None
+    refresher_backoff_max_s: float | None = None
+    refresher_sustained_failure_s: float | None = None
+    refresher_store_retry_s: float | None = None
+    refresher_store_retry_max_s: float | None = None
+    refresher_lease_s: float | None = None
+    refresher_idle_poll_s: float | None = None
+    refresher_gauges_every_s: float | None = None
+    refresher_timeout_s: float | None = None
+    refresher_concurrency: int | None = None
+    refresher_per_network: int | None = None
+    refresher_batch: int | None = None
     # Per-network overrides: {"x": {"client_id": …, "token_url": …}, …}
     providers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -137,6 +153,12 @@ _SCALARS = {
     "SANDBOX_AUTO_APPROVE": ("sandbox_auto_approve", bool),
     "BLUESKY_ALLOW_PRIVATE_SERVICE": ("bluesky_allow_private_service", bool),
 }
+_SCALARS.update({
+    f"REFRESHER_{name.upper()}": (f"refresher_{name}", int if name in ("concurrency", "per_network", "batch") else float)
+    for name in ("health_check_every_s", "bluesky_cycle_s", "keepalive_every_s", "backoff_base_s", "backoff_max_s",
+                 "sustained_failure_s", "store_retry_s", "store_retry_max_s", "lease_s", "idle_poll_s",
+                 "gauges_every_s", "timeout_s", "concurrency", "per_network", "batch")
+})
 NETWORKS = ("instagram", "facebook", "threads", "tiktok", "youtube", "linkedin", "x", "pinterest", "mastodon", "bluesky")
 
 

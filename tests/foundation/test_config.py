@@ -45,3 +45,12 @@ def test_the_settings_repr_never_shows_secrets():
     settings = load_settings({"POSTMATE_DASHBOARD_TOKEN": "dash-secret-123",
                               "POSTMATE_X_CLIENT_SECRET": "x-secret-456"})
     assert "dash-secret-123" not in repr(settings) and "x-secret-456" not in repr(settings)
+
+
+def test_refresher_policy_is_tunable_from_the_environment():
+    from datetime import timedelta
+    from token_refresher.policy import Policy
+    settings = load_settings({"POSTMATE_REFRESHER_BLUESKY_CYCLE_S": "300", "POSTMATE_REFRESHER_CONCURRENCY": "4"})
+    policy = Policy.from_settings(settings)
+    assert policy.bluesky_cycle == timedelta(seconds=300) and policy.concurrency == 4
+    assert Policy.from_settings(load_settings({})).concurrency == Policy().concurrency
