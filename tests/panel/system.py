@@ -2,8 +2,8 @@
 
 Every service's own app factory is served on a free loopback port in this
 process (`tests.support.serve`), and every worker loop the journey needs runs in
-a thread (`tests.support.running`): the gateway's outbox relay and attempt
-sweeper, and the connection-store and plan-limits consumers. Embedded backend
+a thread (`tests.support.running`): the gateway's outbox relay, attempt
+sweeper and platform revoker, and the connection-store and plan-limits consumers. Embedded backend
 (SQLite files and the filesystem bus under the test's tmp folder); the provider
 sandbox stands in for every network, as in `make run`.
 """
@@ -84,7 +84,7 @@ class System:
 def _apps(settings: Settings, env: dict[str, str]) -> tuple[dict[str, object], list[Callable]]:
     """Each part's app and the worker loops the system needs, all from the services' own factories."""
     from auth_gateway.app import create_app as gateway_app
-    from auth_gateway.bootstrap import attempt_sweeper, bootstrap as gateway_bootstrap, relay
+    from auth_gateway.bootstrap import attempt_sweeper, bootstrap as gateway_bootstrap, platform_revoker, relay
     from connection_store.app import create_app as store_app
     from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
     from panel.app import create_app as panel_app
@@ -100,8 +100,8 @@ def _apps(settings: Settings, env: dict[str, str]) -> tuple[dict[str, object], l
     apps = {"auth-gateway": gateway_app(settings, gateway), "connection-store": store_app(settings, store),
             "plan-limits": plans_app(settings, plans), "provider-sandbox": sandbox_app(sandbox_config(env)),
             "panel": panel_app(settings), "token-refresher": refresher_app(settings, refresher)}
-    loops = [relay(gateway).run, attempt_sweeper(gateway, 0.2), store_consumer(store).run,
-             plans_consumer(plans).run, refresher_consumer(refresher).run]
+    loops = [relay(gateway).run, attempt_sweeper(gateway, 0.2), platform_revoker(gateway, 0.2),
+             store_consumer(store).run, plans_consumer(plans).run, refresher_consumer(refresher).run]
     return apps, loops
 
 

@@ -190,8 +190,6 @@ def test_at_15_of_15_every_network_is_greyed_out_until_the_upgrade_to_pro(
 
 
 # -- disconnect -----------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="pending issue 6: the gateway has no DELETE /v1/connections/{id} yet "
-                                      "(the panel answers 501 and the dialog says so); remove this mark when it lands")
 def test_disconnect_removes_the_account_and_frees_the_socket(make_system, context, open_panel, user, shot):
     system = make_system(POSTMATE_SANDBOX_AUTO_APPROVE="1")
     connect_over_http(system, user)

@@ -5,7 +5,7 @@ from shared.web import create_base_app, service_checks
 
 from auth_gateway import SERVICE
 from auth_gateway.bootstrap import Deps, bootstrap
-from auth_gateway.http import browser, dashboard
+from auth_gateway.http import browser, dashboard, meta
 from auth_gateway.bluesky.http import init_app as init_bluesky
 
 
@@ -16,5 +16,6 @@ def create_app(settings=None, deps: Deps | None = None):
     app.extensions["deps"] = deps
     app.register_blueprint(dashboard)
     app.register_blueprint(browser)
+    app.register_blueprint(meta)
     init_bluesky(app)
     return app

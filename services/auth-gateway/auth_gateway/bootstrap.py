@@ -25,6 +25,7 @@ from auth_gateway.adapters.connection_store import HttpConnectionStore
 from auth_gateway.adapters.plan_limits import HttpPlanLimits
 from auth_gateway.adapters.refresher import HttpRefresher
 from auth_gateway.providers import Registry
+from auth_gateway.revocations import revoker
 from auth_gateway.sweep import sweeper
 from auth_gateway.tables import outbox
 
@@ -66,3 +67,7 @@ def relay(deps: Deps) -> Relay:
 
 def attempt_sweeper(deps: Deps, interval_s: float = 5.0):
     return deps.call(sweeper, interval_s)
+
+
+def platform_revoker(deps: Deps, interval_s: float = 2.0):
+    return deps.call(revoker, interval_s)

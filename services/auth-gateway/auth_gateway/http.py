@@ -3,6 +3,8 @@
 `dashboard` — the dashboard's internal API (service token + X-PostMate-User).
 `browser` — what the user's browser opens: the start URL and the OAuth callback,
 answered with a small HTML page (JSON when the client asks for it).
+`meta` — Meta's server-to-server callbacks (signed, so no token) and the
+data-deletion status page their answer points to.
 """
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from shared.web import ApiError, json_body, require_token
 
-from auth_gateway import callback, checks, connect, metrics, pages, queries
+from auth_gateway import callback, checks, connect, disconnect, meta_callbacks, metrics, pages, queries
 from auth_gateway.domain import allowed_return_to, origin
 
 dashboard = Blueprint("dashboard", __name__)
 browser = Blueprint("browser", __name__, template_folder="templates")
+meta = Blueprint("meta", __name__)
 BROWSER_COOKIE = "postmate_connect"
 
 
@@ -69,6 +72,11 @@ def list_connections():
     return _deps().call(queries.list_connections, g.user_id)
 
 
+@dashboard.delete("/v1/connections/<connection_id>")
+def disconnect_connection(connection_id: str):
+    return _deps().call(disconnect.disconnect, connection_id, g.user_id)
+
+
 @dashboard.post("/v1/connections/<connection_id>/check")
 def check_connection(connection_id: str):
     return _deps().call(checks.check_connection, connection_id, g.user_id)
@@ -94,6 +102,17 @@ def oauth_callback(network: str):
     if _wants_json():
         return jsonify(attempt_id=page.attempt_id, outcome=page.outcome, message=page.message), page.status
     return _page(page.status, page.outcome, page.title, page.message, page.return_to, page.attempt_id)
+
+
+@meta.post("/meta/<network>/<kind>")
+def meta_callback(network: str, kind: str):
+    """Meta's deauthorize / data-deletion callback (form field `signed_request`); JSON both ways."""
+    return _deps().call(meta_callbacks.receive, network, kind, request.form.get("signed_request", ""))
+
+
+@meta.get("/meta/deletions/<code>")
+def meta_deletion_status(code: str):
+    return _deps().call(meta_callbacks.deletion_status, code)
 
 
 @browser.errorhandler(ApiError)

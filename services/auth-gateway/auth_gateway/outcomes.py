@@ -14,7 +14,7 @@ import logging
 from shared.events import AccountConnected, version_at
 from shared.web import ApiError
 
-from auth_gateway import SERVICE, attempts, metrics
+from auth_gateway import SERVICE, attempts, meta_callbacks, metrics
 from auth_gateway.domain import CONNECTED, EXPIRED, FAILED, FAILURES, OPEN, connection_id, failure_message
 from auth_gateway.providers import Account, Provider
 from auth_gateway.providers import tokens
@@ -33,8 +33,10 @@ def connected(row, provider: Provider, accounts: list[Account], reservations: li
         if not attempts.transition(session, row.id, OPEN, status=CONNECTED, completed_at=now, secrets=None,
                                    connection_id=shown[0]["id"], result={"connections": shown}):
             raise ApiError(409, "state_used", "This sign-in was already completed; nothing else was changed.")
-        for event, _ in made:
+        for (event, _), account in zip(made, accounts):
             outbox.add(session, event)
+            meta_callbacks.remember_grant(session, row.network, account.token.get("granted_by")
+                                          or account.provider_account_id, event.connection_id, row.user_id, now)
     metrics.CONNECTS_FINISHED.labels(row.network, "connected").inc(len(made))
     log.info("attempt %s connected %d %s account(s)", row.id, len(made), row.network)
     return shown

@@ -4,7 +4,9 @@ Read-your-writes: the store learns of a new connection through the bus a few
 milliseconds after the callback's commit. So the list merges in this user's
 recently connected attempts, and for each connection shows whichever is newer
 (by event version): the store's row or what the callback just recorded. A
-connection is listed the moment the callback page is served.
+connection is listed the moment the callback page is served. Likewise a
+disconnect hides the connection at once, unless a newer version (a reconnect)
+has been seen since.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from datetime import timedelta
 
 from shared.web import ApiError
 
-from auth_gateway import attempts, outcomes
+from auth_gateway import attempts, disconnect, outcomes
 from auth_gateway.adapters.connection_store import StoreUnavailable
 from auth_gateway.domain import CHOOSE_PAGES, OPEN, public_status
 
@@ -90,12 +92,14 @@ def list_connections(user_id: str, *, store, sessions, clock) -> dict:
                                                        "please try again in a minute.") from None
     with sessions() as session:
         recent = attempts.recent_connected(session, user_id, clock() - RECENT)
+        gone = disconnect.hidden(session, user_id)
     for (result,) in recent:
         for made in (result or {}).get("connections", []):
             stored = held.get(made["id"])
             if stored is None or (stored.get("version") or 0) < made["version"]:
                 held[made["id"]] = made
-    listed = sorted((c for c in held.values() if c.get("status") != "revoked"),
+    listed = sorted((c for c in held.values()
+                     if c.get("status") != "revoked" and (c.get("version") or 0) > gone.get(c["id"], -1)),
                     key=lambda c: (c.get("connected_at") or "", c["id"]))
     return {"connections": [_shown(c) for c in listed]}
 

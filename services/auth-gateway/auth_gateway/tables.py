@@ -65,4 +65,36 @@ pending_revocations = sa.Table(
     sa.Column("last_error", sa.String(500)),
 )
 
+# Disconnects made here: the dashboard's list hides the connection at once (the
+# store learns of it over the bus a moment later), and a repeated DELETE is a no-op.
+disconnections = sa.Table(
+    "disconnections", metadata,
+    sa.Column("connection_id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(200), nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),  # of the AccountRevoked it emitted
+    sa.Column("disconnected_at", UtcDateTime, nullable=False),
+)
+
+# Who granted each Meta connection. Meta's callbacks name only the person's
+# app-scoped user id: the account itself on Instagram and Threads, but on Facebook
+# the person who shared the Pages (each Page is its own connection).
+meta_grants = sa.Table(
+    "meta_grants", metadata,
+    sa.Column("network", sa.String(32), primary_key=True),
+    sa.Column("platform_user_id", sa.String(64), primary_key=True),
+    sa.Column("connection_id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(200), nullable=False),
+    sa.Column("granted_at", UtcDateTime, nullable=False),
+    sa.Index("ix_meta_grants_connection", "connection_id"),
+)
+
+# Meta data-deletion requests, for the status page their confirmation code opens.
+meta_deletions = sa.Table(
+    "meta_deletions", metadata,
+    sa.Column("confirmation_code", sa.String(64), primary_key=True),
+    sa.Column("network", sa.String(32), nullable=False),
+    sa.Column("connections", sa.Integer, nullable=False),  # how many were disconnected and wiped
+    sa.Column("requested_at", UtcDateTime, nullable=False),
+)
+
 outbox = outbox_table(metadata)

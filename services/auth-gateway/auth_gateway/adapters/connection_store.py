@@ -1,4 +1,4 @@
-"""connection-store over internal HTTP: the user's connections, never a token."""
+"""connection-store over internal HTTP: the user's connections; credentials only to revoke them."""
 from __future__ import annotations
 
 import requests
@@ -27,6 +27,18 @@ class HttpConnectionStore:
     def get(self, connection_id: str) -> dict | None:
         try:
             response = self.http.get(f"{self.base_url}/v1/connections/{connection_id}", timeout=TIMEOUT_S)
+            if response.status_code == 404:
+                return None
+            response.raise_for_status()
+            return response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise StoreUnavailable(exc.__class__.__name__) from None
+
+    def credentials(self, connection_id: str) -> dict | None:
+        """The connection with its plaintext credentials (None once revoked): for a disconnect only."""
+        try:
+            response = self.http.get(f"{self.base_url}/v1/connections/{connection_id}/credentials",
+                                     timeout=TIMEOUT_S)
             if response.status_code == 404:
                 return None
             response.raise_for_status()

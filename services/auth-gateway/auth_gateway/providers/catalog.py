@@ -49,7 +49,8 @@ FACEBOOK = ProviderSpec(
     scope_separator=",", client_auth="query", token_method="GET", code_suffix="#_",
     long_lived=LongLivedExchange(f"https://graph.facebook.com/{GRAPH}/oauth/access_token", "fb_exchange_token",
                                  token_param="fb_exchange_token", send_client_id=True),
-    extra_urls={"pages_url": f"https://graph.facebook.com/{GRAPH}/me/accounts"},
+    extra_urls={"pages_url": f"https://graph.facebook.com/{GRAPH}/me/accounts",
+                "me_url": f"https://graph.facebook.com/{GRAPH}/me"},
     list_accounts=quirks.facebook_pages,
     note="Each Facebook Page you choose is one connection.",
 )

@@ -20,6 +20,8 @@ def facebook_pages(client, token: dict) -> list[Account]:
     can't be posted to and is left out rather than saved half-broken. Page
     tokens made from a long-lived user token do not expire.
     """
+    # Who shared the Pages: Meta's deauthorize callback names this person, not a Page.
+    person = client.get_json(client.url("me_url"), {"fields": "id"}, token["access_token"], token_in="query")
     answer = client.get_json(client.url("pages_url"), {"fields": "id,name,access_token,tasks", "limit": "100"},
                              token["access_token"], token_in="query")
     accounts = []
@@ -28,6 +30,7 @@ def facebook_pages(client, token: dict) -> list[Account]:
         if not page.get("id") or not page.get("access_token") or (tasks is not None and "CREATE_CONTENT" not in tasks):
             continue
         page_token = {"access_token": page["access_token"], "token_type": "bearer", "page_id": str(page["id"]),
+                      "granted_by": str(person.get("id") or ""),
                       **({"scope": token["scope"]} if token.get("scope") else {})}
         name = page.get("name") or str(page["id"])
         accounts.append(Account(str(page["id"]), name, name, page_token))

@@ -10,7 +10,7 @@ Modes:
 - unconfigured: neither; GET /v1/networks shows the network as unavailable.
 POSTMATE_<NETWORK>_MODE=live|sandbox forces a mode. Any URL can be overridden per
 network (POSTMATE_<NETWORK>_TOKEN_URL=…, …_AUTHORIZE_URL, …_IDENTITY_URL,
-…_LONG_LIVED_URL, …_PAGES_URL, …_APPS_URL, …_REVOKE_URL; `{instance}` is filled
+…_LONG_LIVED_URL, …_PAGES_URL, …_ME_URL, …_APPS_URL, …_REVOKE_URL; `{instance}` is filled
 in for Mastodon), as can REDIRECT_URI and TIMEOUT_S.
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ class Provider:
         return self.mode != UNCONFIGURED
 
     def url(self, name: str, instance: str | None = None) -> str:
-        """Endpoint `name` (authorize_url, token_url, identity_url, long_lived_url, revoke_url, pages_url, apps_url)."""
+        """Endpoint `name` (authorize_url, token_url, identity_url, long_lived_url, revoke_url, pages_url, me_url, apps_url)."""
         if self.overrides.get(name):
             return self.overrides[name].replace("{instance}", instance or "")
         real = self._real_url(name).replace("{instance}", instance or "")
