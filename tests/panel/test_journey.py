@@ -206,6 +206,7 @@ def test_disconnect_removes_the_account_and_frees_the_socket(make_system, contex
 
     expect(accounts(page)).to_have_count(0)
     expect(page.locator("#announcer")).to_contain_text("Disconnected")
+    expect(page.locator("#announcer")).to_contain_text("remove Post Mate in Instagram's settings")  # no revoke API
     wait_for(lambda: system.quota(user)["used"] == 0, what="plan-limits to free the socket")
     assert system.connections(user) == []
     shot(page, "2-disconnected")

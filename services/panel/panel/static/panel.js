@@ -568,7 +568,9 @@
     dialog.close();
     page.connections = page.connections.filter((c) => c.id !== connection.id);
     renderAccounts();
-    announce(`Disconnected ${networkById(connection.network).name} ${who(connection)}.`);
+    // The gateway's sentence says how to finish on platforms that can't take access back themselves.
+    const more = (answer.body.message || "").replace(/^Disconnected\.\s*/, "");
+    announce(`Disconnected ${networkById(connection.network).name} ${who(connection)}. ${more}`.trim());
     refresh();
   }
 
