@@ -40,6 +40,7 @@ class Settings:
     env: str = "development"
     data_dir: Path = Path("var")
     log_level: str = "INFO"
+    metrics_port: int | None = None  # worker processes in their own container serve /metrics here
     bus_url: str = ""  # empty: filesystem transport under data_dir
     bus_namespace: str = "postmate"
     database_urls: Mapping[str, str] = field(default_factory=dict)
@@ -135,6 +136,7 @@ _SCALARS = {
     "ENV": ("env", str),
     "DATA_DIR": ("data_dir", Path),
     "LOG_LEVEL": ("log_level", str),
+    "METRICS_PORT": ("metrics_port", int),
     "BUS_URL": ("bus_url", str),
     "BUS_NAMESPACE": ("bus_namespace", str),
     "PUBLIC_URL": ("public_url", str),

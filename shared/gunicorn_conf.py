@@ -15,6 +15,11 @@ timeout = 30
 accesslog = None  # requests are logged by the app as JSON, with request ids
 
 
+def on_starting(server):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

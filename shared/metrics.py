@@ -4,13 +4,15 @@ prometheus-client's multiprocess mode makes /metrics correct under several
 gunicorn workers: the launcher points PROMETHEUS_MULTIPROC_DIR at one folder per
 service (before anything imports prometheus_client), and the service's worker
 process writes there too, so its consumer and relay figures show up on the
-service's /metrics. Labels stay bounded: service, event type, outcome.
+service's /metrics. A worker in a container of its own (docker compose) serves
+its figures itself on POSTMATE_METRICS_PORT instead. Labels stay bounded: service, event type, outcome.
 """
 from __future__ import annotations
 
 import os
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess,
+                               start_http_server)
 
 OUTBOX_BACKLOG = Gauge("postmate_outbox_backlog", "Events written but not yet confirmed by the broker",
                        ["service"], multiprocess_mode="livemax")
@@ -26,9 +28,19 @@ HTTP_REQUESTS = Counter("postmate_http_requests_total", "HTTP requests answered"
 HTTP_LATENCY = Histogram("postmate_http_request_seconds", "HTTP request latency", ["service"])
 
 
-def render() -> bytes:
+def _registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest()
+        return registry
+    return REGISTRY
+
+
+def render() -> bytes:
+    return generate_latest(_registry())
+
+
+def serve_worker_metrics(port: int):
+    """/metrics for a worker process that has no web process beside it (its own container)."""
+    server, _ = start_http_server(port, registry=_registry())
+    return server

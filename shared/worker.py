@@ -8,13 +8,16 @@ import signal
 import threading
 from typing import Callable
 
+from shared.metrics import serve_worker_metrics
+
 log = logging.getLogger(__name__)
 
 Loop = Callable[[threading.Event], None]
 
 
-def run_loops(loops: dict[str, Loop], stop: threading.Event | None = None) -> None:
+def run_loops(loops: dict[str, Loop], stop: threading.Event | None = None, metrics_port: int | None = None) -> None:
     stop = stop or threading.Event()
+    metrics = serve_worker_metrics(metrics_port) if metrics_port else None
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     threads = [threading.Thread(target=_guard(name, loop, stop), name=name, daemon=True)
@@ -28,6 +31,8 @@ def run_loops(loops: dict[str, Loop], stop: threading.Event | None = None) -> No
             stop.set()
     for thread in threads:
         thread.join(timeout=10)
+    if metrics is not None:
+        metrics.shutdown()
     log.info("worker stopped")
 
 

@@ -53,8 +53,7 @@ def test_metrics_add_up_across_gunicorn_workers_and_shutdown_is_graceful(make_en
     env = make_env()
     migrate_services(load_settings(env), ["connection-store"])
     port = free_port()
-    metrics_dir = tmp_path / "metrics"
-    metrics_dir.mkdir()
+    metrics_dir = tmp_path / "metrics"  # not there yet: gunicorn makes it (as in a fresh container)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf", "connection_store.app:create_app()"],
         env={**os.environ, **env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "GUNICORN_WORKERS": "3",
@@ -91,3 +90,21 @@ def test_a_worker_stops_cleanly_on_sigterm(make_env, tmp_path):
     wait_for(lambda: "consuming" in (tmp_path / "w.log").read_text(), what="the consumer to start")
     assert stop(worker) == 0
     assert "worker stopped" in (tmp_path / "w.log").read_text()
+
+
+def test_a_worker_in_a_container_of_its_own_serves_its_figures(make_env, tmp_path):
+    env = make_env(POSTMATE_METRICS_PORT=str(port := free_port()))
+    migrate_services(load_settings(env), ["connection-store"])
+    worker = start_worker("connection_store", env, tmp_path / "w.log")
+    try:
+        text = wait_for(lambda: _metrics(f"http://127.0.0.1:{port}/metrics"), timeout=30, what="worker /metrics")
+        assert "# TYPE postmate_consumer_messages_total counter" in text
+    finally:
+        assert stop(worker) == 0
+
+
+def _metrics(url):
+    try:
+        return requests.get(url, timeout=1).text
+    except (requests.ConnectionError, requests.Timeout):
+        return None

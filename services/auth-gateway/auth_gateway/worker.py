@@ -11,7 +11,7 @@ def main() -> None:
     deps = bootstrap()
     configure_logging(SERVICE, deps.settings.log_level)
     run_loops({"relay": relay(deps).run, "attempt-sweeper": attempt_sweeper(deps),
-               "platform-revoker": platform_revoker(deps)})
+               "platform-revoker": platform_revoker(deps)}, metrics_port=deps.settings.metrics_port)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from connection_store.bootstrap import bootstrap, consumer
 def main() -> None:
     deps = bootstrap()
     configure_logging(SERVICE, deps.settings.log_level)
-    run_loops({"consumer": consumer(deps).run})
+    run_loops({"consumer": consumer(deps).run}, metrics_port=deps.settings.metrics_port)
 
 
 if __name__ == "__main__":

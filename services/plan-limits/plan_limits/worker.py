@@ -29,7 +29,7 @@ def sweeper(deps: Deps, every_s: float = SWEEP_EVERY_S):
 def main() -> None:
     deps = bootstrap()
     configure_logging(SERVICE, deps.settings.log_level)
-    run_loops({"consumer": consumer(deps).run, "sweeper": sweeper(deps)})
+    run_loops({"consumer": consumer(deps).run, "sweeper": sweeper(deps)}, metrics_port=deps.settings.metrics_port)
 
 
 if __name__ == "__main__":
