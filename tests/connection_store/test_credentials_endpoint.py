@@ -56,3 +56,13 @@ def test_a_revoked_connection_has_no_credentials_to_read(store):
     body = client.get("/v1/connections/conn-1/credentials", headers=auth).get_json()
     assert body["status"] == "revoked" and body["credentials"] is None
     assert client.get("/v1/connections/nope/credentials", headers=auth).status_code == 404
+
+
+def test_a_data_deletion_request_leaves_no_trace_of_the_account_but_the_audit_line(store):
+    deps, client, auth = store
+    consumer(deps).apply(AccountRevoked(producer="test", user_id="user-1", connection_id="conn-1", network="x",
+                                        version=version_at(utcnow()) + 1, reason="deleted_at_provider"))
+    row = client.get("/v1/connections/conn-1", headers=auth).get_json()
+    assert (row["status"], row["status_reason"]) == ("revoked", "deleted_at_provider")
+    assert (row["provider_account_id"], row["handle"], row["display_name"], row["scopes"]) == (None, "", "", [])
+    assert client.get("/v1/connections/conn-1/credentials", headers=auth).get_json()["credentials"] is None

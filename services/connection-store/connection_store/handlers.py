@@ -76,6 +76,8 @@ def record_revoked(session: Session, event: AccountRevoked) -> None:
         return
     values = dict(status="revoked", status_reason=event.reason, status_message=REVOKE_MESSAGES[event.reason],
                   credentials=None, updated_at=event.occurred_at, version=event.version)
+    if event.reason == "deleted_at_provider":  # the person asked the platform to have their data deleted
+        values.update(provider_account_id=None, handle="", display_name="", scopes=[])
     if row is None:  # arrived before its AccountConnected: a tombstone keeps the older event out
         values.update(user_id=event.user_id, network=event.network, scopes=[])
     _write(session, row, event.connection_id, values)
