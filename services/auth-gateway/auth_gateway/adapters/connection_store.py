@@ -25,20 +25,15 @@ class HttpConnectionStore:
             raise StoreUnavailable(exc.__class__.__name__) from None
 
     def get(self, connection_id: str) -> dict | None:
-        try:
-            response = self.http.get(f"{self.base_url}/v1/connections/{connection_id}", timeout=TIMEOUT_S)
-            if response.status_code == 404:
-                return None
-            response.raise_for_status()
-            return response.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise StoreUnavailable(exc.__class__.__name__) from None
+        return self._one(f"/v1/connections/{connection_id}")
 
     def credentials(self, connection_id: str) -> dict | None:
         """The connection with its plaintext credentials (None once revoked): for a disconnect only."""
+        return self._one(f"/v1/connections/{connection_id}/credentials")
+
+    def _one(self, path: str) -> dict | None:
         try:
-            response = self.http.get(f"{self.base_url}/v1/connections/{connection_id}/credentials",
-                                     timeout=TIMEOUT_S)
+            response = self.http.get(self.base_url + path, timeout=TIMEOUT_S)
             if response.status_code == 404:
                 return None
             response.raise_for_status()
