@@ -5,6 +5,7 @@ The same code and migrations run on SQLite (embedded default) and PostgreSQL.
 """
 from __future__ import annotations
 
+import time
 from datetime import timezone
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+PING_AFTER_IDLE_S = 10.0  # pooled PostgreSQL connections idle longer than this are pinged before use
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -28,9 +31,32 @@ def make_engine(url: str, **kwargs) -> Engine:
         # pysqlite's implicit transactions don't lock early enough; start them ourselves.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    if "poolclass" not in kwargs:
-        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
-    return sa.create_engine(url, **kwargs)
+    if "poolclass" in kwargs:
+        return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **{"pool_size": 10, "max_overflow": 20, **kwargs})
+    _ping_when_idle(engine, PING_AFTER_IDLE_S)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """pool_pre_ping for connections that sat idle in the pool (where servers, proxies and
+    restarts drop them): one returned a moment ago was working then, and a ping round trip
+    on every checkout costs about what a short query does. A connection that died within
+    the window fails one statement, and SQLAlchemy then replaces the pool's older ones."""
+    def fresh(_dbapi_conn, record, *_):
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_conn, record, _proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # the pool replaces the connection and tries again
+            raise sa.exc.DisconnectionError(f"ping failed: {exc.__class__.__name__}") from exc
+
+    event.listen(engine, "connect", fresh)
+    event.listen(engine, "checkin", fresh)
+    event.listen(engine, "checkout", checkout)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
