@@ -46,6 +46,7 @@ class Consumer:
         self.queue = self.topology.queue(service, sorted(self.handlers))
         self.dead_letters = self.topology.dead_letter_queue(service)
         self._pending: list = []
+        self._tracking_insert: sa.Insert | None = None
         # AMQP can ack a batch with one frame; the embedded transport acks message by message.
         self._multiple_ack = bus.is_amqp(settings)
 
@@ -62,9 +63,14 @@ class Consumer:
             if self._wait_until_due(message, headers):
                 continue
             try:
-                ready.append((message, decode(message.body)))
+                event = decode(message.body)
             except EventError as exc:
                 self._fail(message, headers, f"undecodable: {exc}", "invalid")
+                continue
+            if event.type not in self.handlers:  # a binding an older version of the service declared
+                self._done(message, event, "not_subscribed")
+                continue
+            ready.append((message, event))
         if not ready:
             return
         try:
@@ -103,7 +109,10 @@ class Consumer:
             log.info("event %s already applied; acknowledged without effect", event.event_id)
 
     def apply(self, event: Event) -> str:
-        """Apply once: 'applied', or 'duplicate' when this event id was seen before."""
+        """Apply once: 'applied', or 'duplicate' when this event id was seen before
+        ('not_subscribed', untracked, for a type this service has no handler for)."""
+        if event.type not in self.handlers:
+            return "not_subscribed"
         return self.apply_batch([event])[0]
 
     def apply_batch(self, events: list[Event]) -> list[str]:
@@ -124,13 +133,19 @@ class Consumer:
         return outcomes
 
     def _track(self, session: Session, events: list[Event]) -> set[str]:
-        """Record the batch's event ids; returns those not seen before (one statement)."""
-        insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(self.processed)
+        """Record the batch's event ids; returns those not seen before (one statement:
+        SQLAlchemy sends the rows as one multi-row INSERT … RETURNING)."""
         now = utcnow()
         rows = {e.event_id: {"event_id": e.event_id, "event_type": e.type, "processed_at": now} for e in events}
-        inserted = session.execute(insert.values(list(rows.values()))
-                                   .on_conflict_do_nothing().returning(self.processed.c.event_id))
+        inserted = session.execute(self._tracking(session.bind.dialect.name), list(rows.values()))
         return {row.event_id for row in inserted}  # (rowcount is not reliable across drivers)
+
+    def _tracking(self, dialect: str) -> sa.Insert:
+        """Built once: building a statement costs more than running it."""
+        if self._tracking_insert is None:
+            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.processed)
+            self._tracking_insert = insert.on_conflict_do_nothing().returning(self.processed.c.event_id)
+        return self._tracking_insert
 
     # -- retries and dead letters -------------------------------------------
     def _wait_until_due(self, message, headers) -> bool:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from shared import bus
 from shared.config import load_settings
-from shared.events import AccountConnected, encode, utcnow, version_at
+from shared.events import AccountConnected, TokenRefreshed, encode, utcnow, version_at
 from shared.manage import declare_bus, migrate_services
 from tests.processes import TcpProxy, queue_depth, start_worker, stop, workers
 from tests.support import wait_for
@@ -200,6 +200,26 @@ def test_malformed_and_unknown_version_messages_are_dead_lettered_and_the_queue_
     assert any("not JSON" in h["x-error"] for h in parked)
     assert any("schema version 99" in h["x-error"] for h in parked)
     assert system.stored("conn-9") is None
+
+
+def test_an_event_type_the_service_no_longer_handles_is_acknowledged_not_dead_lettered(system):
+    """A queue keeps the bindings an older version declared: what arrives through one is dropped quietly."""
+    settings = system.settings
+    topo = bus.topology(settings)
+    queue = topo.queue_name("plan-limits")
+    stale = TokenRefreshed(producer="token-refresher", user_id="user-1", connection_id="conn-1", network="x",
+                           version=version_at(utcnow()), credentials="v1.k.x")
+    good = system.connected("good-1")
+    with bus.connect(settings) as connection:
+        producer = connection.Producer()
+        producer.publish(encode(stale), exchange="", routing_key=queue, delivery_mode=bus.PERSISTENT,
+                         content_type="application/json", message_id=stale.event_id, retry=False)
+        bus.publish(producer, topo, good.type, encode(good), good.event_id)
+    with workers([("plan_limits", system.env)], system.logs):
+        wait_for(lambda: system.plan_saw(good.event_id), what="the event after the stale one")
+        wait_for(lambda: queue_depth(settings, queue) == 0, what="the stale message acknowledged")
+    assert queue_depth(settings, f"{queue}.dlq") == 0
+    assert not system.plan_saw(stale.event_id)
 
 
 def test_ops_can_list_and_replay_the_dead_letter_queue(system):
