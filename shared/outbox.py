@@ -23,15 +23,33 @@ from shared.db import is_postgres
 from shared.events import Event, encode, utcnow
 
 log = logging.getLogger(__name__)
+COLUMNS = ("event_id", "routing_key", "body", "created_at")
 
 
 class Outbox:
     def __init__(self, table: sa.Table):
         self.table = table
+        # Built once: a statement built per call is cache-keyed (or compiled) per call,
+        # which costs more than running it.
+        self._insert = table.insert()
 
     def add(self, session: Session, event: Event) -> None:
-        session.execute(self.table.insert().values(
-            event_id=event.event_id, routing_key=event.type, body=encode(event).decode(), created_at=utcnow()))
+        session.execute(self._insert, self.row(event))
+
+    def row(self, event: Event) -> dict:
+        return {"event_id": event.event_id, "routing_key": event.type, "body": encode(event).decode(),
+                "created_at": utcnow()}
+
+    def insert_after(self, change: sa.CTE) -> sa.Insert:
+        """PostgreSQL: one event, written only if `change` (a data-modifying CTE: UPDATE …
+        RETURNING) changed a row — the change and its event in ONE statement, atomic without
+        a transaction around it. Parameters: `params(event)`; returns the outbox id, or no row."""
+        values = sa.select(*(sa.bindparam(f"_outbox_{name}", type_=self.table.c[name].type) for name in COLUMNS))
+        return (self.table.insert().from_select(list(COLUMNS), values.select_from(change))
+                .returning(self.table.c.id))
+
+    def params(self, event: Event) -> dict:
+        return {f"_outbox_{name}": value for name, value in self.row(event).items()}
 
 
 class Relay:

@@ -52,7 +52,7 @@ class Deps:
     def __post_init__(self):
         self.gates = Gates(self.policy.per_network)
         self.ledger = Ledger(sessions=self.sessions, outbox=self.outbox, cipher=self.cipher, policy=self.policy,
-                             clock=self.clock, owner=self.owner)
+                             clock=self.clock, owner=self.owner, engine=self.engine)
         self.refresher = Refresher(ledger=self.ledger, store=self.store, platforms=self.platforms,
                                    policy=self.policy, gates=self.gates, clock=self.clock)
 

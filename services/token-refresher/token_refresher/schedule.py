@@ -31,7 +31,7 @@ from token_refresher.tables import schedule
 c = schedule.c
 
 
-def due_query(now: datetime, limit: int) -> sa.Select:
+def due_query(now: datetime | sa.BindParameter, limit: int | sa.BindParameter) -> sa.Select:
     """The due-work query (also what the benchmark EXPLAINs)."""
     return (sa.select(c.connection_id)
             .where(c.state == ACTIVE, c.due_at <= now, sa.or_(c.lease_until.is_(None), c.lease_until < now))
@@ -39,12 +39,19 @@ def due_query(now: datetime, limit: int) -> sa.Select:
 
 
 def lease_due(session: Session, owner: str, now: datetime, until: datetime, limit: int) -> list:
-    pick = due_query(now, limit)
-    if is_postgres(session.bind):
+    statement = _lease_statement(is_postgres(session.bind))
+    return list(session.execute(statement, {"_owner": owner, "_now": now, "_until": until, "_n": limit}).all())
+
+
+@lru_cache(maxsize=2)
+def _lease_statement(postgres: bool) -> sa.Update:
+    """Built once (see settle_statement)."""
+    pick = due_query(sa.bindparam("_now", type_=c.due_at.type), sa.bindparam("_n", type_=sa.Integer))
+    if postgres:
         pick = pick.with_for_update(skip_locked=True)
-    statement = (schedule.update().where(c.connection_id.in_(pick.scalar_subquery()))
-                 .values(lease_owner=owner, lease_until=until, due_at=until).returning(*schedule.c))
-    return list(session.execute(statement).all())
+    until = sa.bindparam("_until", type_=c.due_at.type)
+    return (schedule.update().where(c.connection_id.in_(pick.scalar_subquery()))
+            .values(lease_owner=sa.bindparam("_owner"), lease_until=until, due_at=until).returning(*schedule.c))
 
 
 def take(session: Session, connection_id: str, owner: str, now: datetime, until: datetime):
@@ -84,12 +91,16 @@ def settle(session: Session, connection_id: str, owner: str, known_version: int,
     or a version newer than `known_version`: a reconnect, another replica's refresh).
     Ends our lease; if it ran out and another refresher holds one now, that lease stays.
     One statement; False means superseded and nothing was written."""
-    params = {"_id": connection_id, "_owner": owner, "_known": known_version, **values}
-    return session.execute(_settle_statement(frozenset(values)), params).first() is not None
+    params = settle_params(connection_id, owner, known_version, values)
+    return session.execute(settle_statement(frozenset(values)), params).first() is not None
+
+
+def settle_params(connection_id: str, owner: str, known_version: int, values: dict) -> dict:
+    return {"_id": connection_id, "_owner": owner, "_known": known_version, **values}
 
 
 @lru_cache(maxsize=64)
-def _settle_statement(columns: frozenset) -> sa.Update:
+def settle_statement(columns: frozenset) -> sa.Update:
     """Built once per set of columns: building statements costs more than running them."""
     mine = c.lease_owner == sa.bindparam("_owner")
     return (schedule.update()
