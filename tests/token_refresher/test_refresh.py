@@ -40,6 +40,37 @@ def test_a_due_token_is_renewed_with_the_refresh_token_grant_and_the_store_gets_
     assert world.clock() + timedelta(minutes=25) < row.due_at < expires, "next refresh planned ahead of expiry"
 
 
+def test_a_lease_batch_reads_its_credentials_from_the_store_in_one_call(world):
+    cids = [world.connect(network) for network in ("x", "tiktok", "pinterest")]
+    for cid in cids:
+        world.make_due(cid)
+    store, calls = world.refresher.refresher.store, []
+    single, many = store.credentials, store.credentials_many
+    store.credentials = lambda cid: calls.append(("one", cid)) or single(cid)
+    store.credentials_many = lambda ids: calls.append(("batch", sorted(ids))) or many(ids)
+
+    assert world.run_due() == 3
+    assert calls == [("batch", sorted(cids))]
+    assert types(world.deliver()) == ["TokenRefreshed"] * 3 and all(world.usable(cid) for cid in cids)
+
+
+def test_with_the_store_away_the_work_waits_and_nothing_is_reported(world):
+    cid = world.connect("x")
+    world.make_due(cid)
+    store = world.refresher.refresher.store
+    address, store.base_url = store.base_url, "http://127.0.0.1:9"  # nothing listens there
+
+    assert world.run_due() == 1
+    assert world.refreshes(cid) == 0 and world.pending() == []
+    row = world.row(cid)
+    assert (row.state, row.last_outcome, row.lease_owner) == ("active", "store_unavailable", None)
+
+    store.base_url = address
+    world.make_due(cid)
+    world.run_due()
+    assert types(world.deliver()) == ["TokenRefreshed"] and world.usable(cid)
+
+
 def test_a_renewal_without_a_refresh_token_keeps_the_stored_one(world):
     cid = world.connect("youtube")  # Google answers refreshes without one
     before = world.stored_credentials(cid)["refresh_token"]
@@ -234,19 +265,20 @@ def test_invalid_grant_after_another_refresher_replaced_the_token_is_retried_not
     cid = world.connect("tiktok")
     world.make_due(cid)
     store = world.refresher.refresher.store
-    read = store.credentials
+    read = store.credentials_many
 
-    def read_then_another_replica_refreshes(connection_id):
-        seen = read(connection_id)
-        store.credentials = read
+    def read_then_another_replica_refreshes(connection_ids):
+        batch = read(connection_ids)
+        store.credentials_many = read
+        seen = batch[cid]
         renewal = world.refresher.platforms.refresh_grant("tiktok", seen.credentials, world.clock())
         world._store_consumer.apply(TokenRefreshed(
             producer="token-refresher", user_id="user-1", connection_id=cid, network="tiktok",
             version=seen.version + 1, token_expires_at=renewal.expires_at,
             credentials=world.refresher.cipher.encrypt(renewal.credentials, cid)))
-        return seen
+        return batch
 
-    store.credentials = read_then_another_replica_refreshes
+    store.credentials_many = read_then_another_replica_refreshes
     world.run_due()
     assert world.pending() == [], "no ConnectionNeedsReauth for a token that was merely replaced"
     assert world.row(cid).last_outcome == "replaced"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, TokenRefreshed, utcnow, version_at
+from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, utcnow, version_at
 
 from token_refresher import schedule as statements
 from token_refresher.bootstrap import bootstrap, consumer
@@ -55,9 +55,15 @@ def test_an_older_event_arriving_late_changes_nothing(refresher):
     newer = connected(version=2_000_000, expires_in=timedelta(hours=2))
     apply(newer)
     apply(connected(version=1_000_000, expires_in=timedelta(days=30)))
-    apply(envelope(TokenRefreshed, version=1_500_000, credentials="v1.k.x"))
-    assert row(refresher).store_version == 2_000_000
+    apply(envelope(ConnectionNeedsReauth, version=1_500_000, reason="token_invalid", message="Reconnect."))
+    assert (row(refresher).store_version, row(refresher).state) == (2_000_000, "active")
     assert row(refresher).token_expires_at == newer.token_expires_at
+
+
+def test_token_refreshed_is_not_subscribed_to_only_this_service_emits_it(refresher):
+    events = consumer(refresher)
+    assert sorted(b.routing_key for b in events.queue.bindings) == [
+        "AccountConnected", "AccountRevoked", "ConnectionNeedsReauth"]
 
 
 def test_a_revoked_connection_is_never_leased_and_a_late_connect_does_not_revive_it(refresher):

@@ -3,8 +3,10 @@
 Each handler runs in the consumer's transaction (shared.consumer.Consumer: tracked,
 idempotent, batched). The row is read FOR UPDATE on PostgreSQL so a refresher
 recording an outcome and this consumer can't overwrite each other's version.
-Our own events come back too; their change was written in the transaction that
-emitted them, so they are acknowledged without a read.
+Our own AccountRevoked and ConnectionNeedsReauth come back too; their change was
+written in the transaction that emitted them, so they are acknowledged without a
+read. TokenRefreshed is not subscribed to at all: only this service emits it (and
+writes its change with it), and it is the one event of every refresh.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, Event, TokenRefreshed
+from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, Event
 
 from token_refresher import SERVICE, metrics, schedule
 from token_refresher.domain import ACTIVE, NEEDS_REAUTH, REVOKED
@@ -57,14 +59,6 @@ def on_connected(session: Session, event: AccountConnected, *, policy: Policy, c
         _write(session, row, event, _planned(policy, event, event.token_expires_at, clock()), clock())
 
 
-def on_refreshed(session: Session, event: TokenRefreshed, *, policy: Policy, clock: Callable) -> None:
-    if _ours(event):
-        return
-    row = schedule.current(session, event.connection_id, lock=True)
-    if _newer(row, event) and (row is None or row.state != REVOKED):
-        _write(session, row, event, _planned(policy, event, event.token_expires_at, clock()), clock())
-
-
 def on_revoked(session: Session, event: AccountRevoked, *, clock: Callable) -> None:
     """Gone: nothing more to do for it. An unknown connection gets a tombstone so an
     older AccountConnected arriving late can't bring it back."""
@@ -93,7 +87,6 @@ def on_needs_reauth(session: Session, event: ConnectionNeedsReauth, *, clock: Ca
 def event_handlers(policy: Policy, clock: Callable) -> dict:
     return {
         AccountConnected: lambda s, e: on_connected(s, e, policy=policy, clock=clock),
-        TokenRefreshed: lambda s, e: on_refreshed(s, e, policy=policy, clock=clock),
         AccountRevoked: lambda s, e: on_revoked(s, e, clock=clock),
         ConnectionNeedsReauth: lambda s, e: on_needs_reauth(s, e, clock=clock),
     }

@@ -1,9 +1,12 @@
 """The worker's loops: lease due work and run it on a thread pool; refresh the gauges.
 
-The refresh loop leases only as many rows as it has free threads, so nothing sits
-leased in a queue; a row whose run dies with the process comes back when its lease
-runs out. On stop, runs in hand finish (each is bounded by the HTTP timeout) and
-rows leased but not started are released at once.
+The refresh loop keeps at most as many leased rows waiting as it has threads, and
+leases again once that queue has run dry: one lease statement, and one read of the
+batch's credentials from the store, per batch of rows rather than per run.
+A waiting row starts within one run's time (each is bounded by the HTTP timeouts),
+far inside its lease; a row whose run dies with the process comes back when its
+lease runs out. On stop, runs in hand finish and rows leased but not started are
+released at once.
 """
 from __future__ import annotations
 
@@ -40,22 +43,24 @@ class RefreshLoop:
     def run_once(self, limit: int | None = None) -> int:
         """Lease what is due and run it in this thread (tests, and the benchmark's probe)."""
         rows = self.lease(limit or self.policy.batch)
+        ahead = self.refresher.read_ahead(rows) if rows else {}
         for row in rows:
-            self._one(row)
+            self._one(row, ahead)
         return len(rows)
 
     def run(self, stop: threading.Event) -> None:
         size = self.policy.concurrency
-        inflight: dict[Future, object] = {}
+        inflight: dict[Future, object] = {}  # running, and waiting for a thread
         with ThreadPoolExecutor(size, thread_name_prefix="refresh") as pool:
             while not stop.is_set():
                 for future in [f for f in inflight if f.done()]:
                     del inflight[future]
-                asked = min(size - len(inflight), self.policy.batch)
+                asked = min(2 * size - len(inflight), self.policy.batch) if len(inflight) <= size else 0
                 rows = self._lease_safely(asked, stop) if asked else []
+                ahead = self.refresher.read_ahead(rows) if rows else {}
                 for row in rows:
-                    inflight[pool.submit(self._one, row)] = row
-                if len(inflight) >= size:
+                    inflight[pool.submit(self._one, row, ahead)] = row
+                if len(inflight) > size:  # rows are waiting: lease again when they have started
                     wait(list(inflight), timeout=1.0, return_when=FIRST_COMPLETED)
                 elif len(rows) < asked:  # nothing more is due right now
                     stop.wait(self.policy.idle_poll_s)
@@ -69,9 +74,9 @@ class RefreshLoop:
             stop.wait(1.0)
             return []
 
-    def _one(self, row) -> None:
+    def _one(self, row, ahead: dict) -> None:
         try:
-            self.refresher.run(row)
+            self.refresher.run(row, ahead=ahead)
         except Exception:  # the lease runs out and the row comes back; never kill the loop
             log.exception("run for %s failed; it comes back when its lease ends", row.connection_id)
 

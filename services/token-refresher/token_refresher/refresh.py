@@ -1,7 +1,8 @@
 """One connection's due work, start to finish — the single code path of the
 refresh loop and of "Check connection".
 
-1. Read the credentials from connection-store (never kept here). The store must
+1. Read the credentials from connection-store (never kept here; the loop reads a
+   lease batch in one call just before its runs start). The store must
    have reached every version we know of — in particular the TokenRefreshed we
    emitted last time — or we would refresh with a spent rotating token: if it
    hasn't, try again in a moment.
@@ -45,15 +46,26 @@ class Refresher:
         self.ledger, self.store, self.platforms = ledger, store, platforms
         self.policy, self.gates, self.clock = policy, gates, clock
 
-    def run(self, row, scheduled: bool = True) -> Outcome:
-        outcome, label = self._run(row, scheduled)
+    def read_ahead(self, rows) -> dict[str, StoredConnection | None]:
+        """A lease batch's credentials in one call to the store, for `run(ahead=…)`; {} when
+        the store is away (each run then asks on its own, and defers)."""
+        try:
+            return self.store.credentials_many([row.connection_id for row in rows])
+        except StoreUnavailable as exc:
+            log.warning("connection-store unavailable (%s) for a batch read", exc)
+            return {}
+
+    def run(self, row, scheduled: bool = True, ahead: dict | None = None) -> Outcome:
+        """`ahead`: what read_ahead returned for this row's batch; its entry is taken out
+        (the credentials are held no longer than the run)."""
+        outcome, label = self._run(row, scheduled, ahead)
         if outcome.reason in ("superseded", "replaced"):
             label = outcome.reason
         metrics.REFRESHES.labels(row.network, label).inc()
         return outcome
 
-    def _run(self, row, scheduled: bool) -> tuple[Outcome, str]:
-        stored = self._read(row)
+    def _run(self, row, scheduled: bool, ahead: dict | None) -> tuple[Outcome, str]:
+        stored = self._read(row, ahead)
         if isinstance(stored, Outcome):
             return stored, stored.reason
         if stored.status == REVOKED or not stored.credentials:
@@ -78,10 +90,13 @@ class Refresher:
         return self.ledger.renewed(row, stored, answer), "refreshed"
 
     # -- 1. read -----------------------------------------------------------------------
-    def _read(self, row) -> StoredConnection | Outcome:
+    def _read(self, row, ahead: dict | None) -> StoredConnection | Outcome:
         now = self.clock()
         try:
-            stored = self.store.credentials(row.connection_id)
+            if ahead and row.connection_id in ahead:  # read with its batch a moment ago
+                stored = ahead.pop(row.connection_id)
+            else:
+                stored = self.store.credentials(row.connection_id)
         except StoreUnavailable as exc:
             log.warning("connection-store unavailable (%s); %s postponed", exc, row.connection_id)
             self.ledger.defer(row, now + self.policy.backoff_base, "store_unavailable")

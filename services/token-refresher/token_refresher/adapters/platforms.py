@@ -13,9 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta, timezone
-
-import requests
-from requests.adapters import HTTPAdapter
+from urllib.parse import urlencode
 
 from shared.logs import remember_secret
 
@@ -23,6 +21,7 @@ from auth_gateway.providers import SANDBOX, Registry
 from auth_gateway.providers.catalog import GRAPH
 from auth_gateway.providers.registry import Provider, sandbox_address
 
+from token_refresher.adapters.client import TIMEOUT, UNREACHABLE, HttpClient
 from token_refresher.answers import classify
 from token_refresher.domain import TRANSIENT, PlatformError, Renewal, merge_credentials
 
@@ -58,9 +57,7 @@ def jwt_expiry(token: str) -> datetime | None:
 class HttpPlatforms:
     def __init__(self, registry: Registry, timeout_s: float = 10.0, pool: int = 64):
         self.registry, self.timeout_s = registry, timeout_s
-        self.http = requests.Session()
-        self.http.mount("http://", HTTPAdapter(pool_connections=16, pool_maxsize=pool))
-        self.http.mount("https://", HTTPAdapter(pool_connections=16, pool_maxsize=pool))
+        self.http = HttpClient(pool)
 
     # -- the three ways a token is renewed ---------------------------------------
     def refresh_grant(self, network: str, credentials: dict, now: datetime) -> Renewal:
@@ -149,23 +146,35 @@ class HttpPlatforms:
         headers = {"Accept": "application/json"}
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
+        elif auth:
+            headers["Authorization"] = _basic(*auth)
+        if params:
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+        body = None
+        if data is not None:
+            body = urlencode(data).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         timeout = min(self.timeout_s, self.registry.get(network).timeout_s)  # POSTMATE_<NETWORK>_TIMEOUT_S
         try:
-            response = self.http.request(method, url, params=params, data=data, auth=auth, headers=headers,
-                                         timeout=timeout)
-        except requests.Timeout:
+            response = self.http.request(method, url, headers=headers, body=body, timeout=timeout)
+        except TIMEOUT:
             raise PlatformError(TRANSIENT, "timeout", f"{network} did not answer in time") from None
-        except requests.RequestException as exc:
+        except UNREACHABLE as exc:
             raise PlatformError(TRANSIENT, "unreachable", exc.__class__.__name__) from None
         try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if 200 <= response.status_code < 300 and not isinstance(body, dict):
-            raise PlatformError(TRANSIENT, "bad_response", "not a JSON object", status=response.status_code)
-        if _refused(response.status_code, body):
-            raise classify(response.status_code, response.headers, body, never_expires=never_expires)
-        return body
+            answer = json.loads(response.body)
+        except ValueError:  # (UnicodeDecodeError is one)
+            answer = None
+        if 200 <= response.status < 300 and not isinstance(answer, dict):
+            raise PlatformError(TRANSIENT, "bad_response", "not a JSON object", status=response.status)
+        if _refused(response.status, answer):
+            raise classify(response.status, response.headers, answer, never_expires=never_expires)
+        return answer
+
+
+def _basic(user: str, password: str) -> str:
+    """HTTP Basic credentials, encoded as requests did (latin-1)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode("latin1")).decode()
 
 
 def _refused(status: int, body) -> bool:
