@@ -92,13 +92,19 @@ def test_a_worker_stops_cleanly_on_sigterm(make_env, tmp_path):
     assert "worker stopped" in (tmp_path / "w.log").read_text()
 
 
-def test_a_worker_in_a_container_of_its_own_serves_its_figures(make_env, tmp_path):
+@pytest.mark.parametrize("service, figure", [
+    ("connection-store", "# TYPE postmate_consumer_messages_total counter"),
+    ("plan-limits", "# TYPE postmate_consumer_messages_total counter"),
+    ("auth-gateway", "# TYPE postmate_outbox_backlog gauge"),
+    ("token-refresher", "# TYPE token_refresher_refreshes_total counter"),
+])
+def test_a_worker_in_a_container_of_its_own_serves_its_figures(make_env, tmp_path, service, figure):
     env = make_env(POSTMATE_METRICS_PORT=str(port := free_port()))
-    migrate_services(load_settings(env), ["connection-store"])
-    worker = start_worker("connection_store", env, tmp_path / "w.log")
+    migrate_services(load_settings(env), [service])
+    worker = start_worker(PACKAGES[service], env, tmp_path / "w.log")
     try:
         text = wait_for(lambda: _metrics(f"http://127.0.0.1:{port}/metrics"), timeout=30, what="worker /metrics")
-        assert "# TYPE postmate_consumer_messages_total counter" in text
+        assert figure in text
     finally:
         assert stop(worker) == 0
 

@@ -11,7 +11,7 @@ def main() -> None:
     deps = bootstrap()
     configure_logging(SERVICE, deps.settings.log_level)
     run_loops({"consumer": consumer(deps).run, "relay": relay(deps).run, "refresh": refresh_loop(deps).run,
-               "gauges": gauges(deps).run})
+               "gauges": gauges(deps).run}, metrics_port=deps.settings.metrics_port)
 
 
 if __name__ == "__main__":
