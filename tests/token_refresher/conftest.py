@@ -55,16 +55,21 @@ class World:
     def connect(self, network: str, name: str | None = None, cid: str | None = None) -> str:
         """A sandbox account approves Post Mate (the gateway's OAuth client does the flow) and
         AccountConnected reaches the store and the refresher."""
+        event = self.grant(network, name, cid)
+        self.publish(event)
+        return event.connection_id
+
+    def grant(self, network: str, name: str | None = None, cid: str | None = None) -> AccountConnected:
+        """The approval alone: the AccountConnected the gateway emits, not delivered yet."""
         name = name or f"{network}-{len(self.accounts)}-{version_at(utcnow()) % 100_000}"
         credentials, expires_at = self.sandbox.connect(network, name, self.clock())
         cid = cid or f"conn-{name}"
-        self.publish(AccountConnected(
+        self.accounts[cid] = (network, name)
+        return AccountConnected(
             producer="auth-gateway", user_id="user-1", connection_id=cid, network=network,
             version=version_at(self.clock()), occurred_at=self.clock(), provider_account_id=name,
             handle=f"@{name}", token_expires_at=expires_at,
-            credentials=self.refresher.cipher.encrypt(credentials, cid)))
-        self.accounts[cid] = (network, name)
-        return cid
+            credentials=self.refresher.cipher.encrypt(credentials, cid))
 
     def publish(self, *events: Event) -> None:
         for event in events:

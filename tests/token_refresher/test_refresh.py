@@ -287,6 +287,36 @@ def test_invalid_grant_after_another_refresher_replaced_the_token_is_retried_not
     assert world.usable(cid) and world.stored(cid).status == "active"
 
 
+def test_a_reconnect_landing_while_a_refresh_is_in_flight_is_not_overwritten_by_it(world):
+    """The refresh read the stored grant; while the platform answered, the user reconnected
+    (the store has it, this service's consumer not yet). The refresh follows the version it
+    read, so the reconnect — newer — wins everywhere, and work goes on from it."""
+    cid = world.connect("x")
+    world.make_due(cid)
+    platforms, reconnect = world.refresher.platforms, []
+    grant = platforms.refresh_grant
+
+    def answered_while_the_user_reconnects(network, credentials, now):
+        renewal = grant(network, credentials, now)
+        reconnect.append(world.grant("x", name=world.accounts[cid][1], cid=cid))
+        world._store_consumer.apply(reconnect[0])
+        world.advance(seconds=2)  # our commit comes after the reconnect
+        return renewal
+
+    platforms.refresh_grant = answered_while_the_user_reconnects
+    world.run_due()
+    platforms.refresh_grant = grant
+    reconnected = world.refresher.cipher.decrypt(reconnect[0].credentials, cid)
+    world.deliver()  # our TokenRefreshed reaches the store after the reconnect
+    world.publish(reconnect[0])  # and the reconnect reaches our consumer after it
+
+    assert world.stored_credentials(cid) == reconnected and world.stored(cid).version == reconnect[0].version
+    assert world.row(cid).store_version == reconnect[0].version
+    world.make_due(cid)
+    assert world.run_due() == 1 and world.row(cid).last_outcome == "refreshed", "not waiting on a lost version"
+    assert types(world.deliver()) == ["TokenRefreshed"] and world.usable(cid)
+
+
 def test_linkedin_asks_the_user_to_reconnect_a_week_before_its_60_days_run_out(world):
     cid = world.connect("linkedin")  # no refresh token for apps outside LinkedIn's partner program
     row = world.row(cid)

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from shared.db import is_postgres
-from shared.events import AccountRevoked, ConnectionNeedsReauth, Event, TokenRefreshed, version_at
+from shared.events import AccountRevoked, ConnectionNeedsReauth, Event, TokenRefreshed
 from shared.logs import scrub
 from shared.outbox import Outbox
 
@@ -60,7 +60,7 @@ class Ledger:
     # -- it works ------------------------------------------------------------------
     def renewed(self, row, stored: StoredConnection, renewal: Renewal) -> Outcome:
         now = self.clock()
-        known, version = self._versions(row, stored, now)
+        known, version = self._versions(row, stored)
         values = {**self._fresh(row, renewal.expires_at, now, now), "store_version": version,
                   "awaiting_version": version, "last_outcome": "refreshed"}
         event = self._event(TokenRefreshed, row, version, token_expires_at=renewal.expires_at,
@@ -73,7 +73,7 @@ class Ledger:
     def healthy(self, row, stored: StoredConnection) -> Outcome:
         """The token still works. A connection we had reported broken is announced as back."""
         now = self.clock()
-        known, version = self._versions(row, stored, now)
+        known, version = self._versions(row, stored)
         values = {**self._fresh(row, stored.token_expires_at, row.issued_at, now), "last_outcome": "healthy"}
         event = None
         if row.reported != ACTIVE:
@@ -98,7 +98,7 @@ class Ledger:
             event, changes = self._report(row, stored, NEEDS_REAUTH, "refresh_failing", now)
             values.update(changes)
             reported = NEEDS_REAUTH
-        if not self._settle(row, self._versions(row, stored, now)[0], values, event):
+        if not self._settle(row, self._versions(row, stored)[0], values, event):
             return self._dropped(row)
         minutes = max(1, round(delay.total_seconds() / 60))
         return Outcome(reported, error.code, f"{network_name(row.network)} didn't renew the connection just now "
@@ -111,7 +111,7 @@ class Ledger:
         values = dict(state=status, last_attempt_at=now, last_outcome=error.code[:32],
                       last_error=scrub(str(error))[:300], updated_at=now)
         event, changes = self._report(row, stored, status, reason, now, detail=error.code)
-        if not self._settle(row, self._versions(row, stored, now)[0], {**values, **changes}, event):
+        if not self._settle(row, self._versions(row, stored)[0], {**values, **changes}, event):
             return self._dropped(row)
         return self._ended_outcome(row.network, status, reason, stored.token_expires_at)
 
@@ -120,7 +120,7 @@ class Ledger:
         now = self.clock()
         values = dict(state=NEEDS_REAUTH, last_attempt_at=now, last_outcome=reason[:32], updated_at=now)
         event, changes = self._report(row, stored, NEEDS_REAUTH, reason, now)
-        if not self._settle(row, self._versions(row, stored, now)[0], {**values, **changes}, event):
+        if not self._settle(row, self._versions(row, stored)[0], {**values, **changes}, event):
             return self._dropped(row)
         return self._ended_outcome(row.network, NEEDS_REAUTH, reason, stored.token_expires_at)
 
@@ -176,10 +176,15 @@ class Ledger:
                  row.connection_id, row.network)
         return Outcome(row.reported, "superseded", "The connection changed meanwhile; nothing else was done.")
 
-    def _versions(self, row, stored: StoredConnection | None, now: datetime) -> tuple[int, int]:
-        """(the newest version we acted on, the version of what we emit: after it, and after now)."""
+    def _versions(self, row, stored: StoredConnection | None) -> tuple[int, int]:
+        """(the newest version we acted on, the version of what we emit: its direct successor).
+
+        Not the time of our commit: what the user did while the platform was being
+        called — a reconnect, a disconnect — carries the time it happened, later than
+        anything we read, and must win in the store even if it got there before our
+        event (a refresh of the old grant must not overwrite a reconnect's tokens)."""
         known = max(row.store_version, stored.version if stored else 0)
-        return known, max(version_at(now), known + 1)
+        return known, known + 1
 
     def _fresh(self, row, expires_at, issued_at: datetime, now: datetime) -> dict:
         kind, when = plan(self.policy, row.connection_id, row.network, expires_at=expires_at, issued_at=issued_at,
@@ -192,7 +197,7 @@ class Ledger:
         """Tell the store about a new status, once: (the event or None, the row's changes)."""
         if row.reported in (status, REVOKED):
             return None, {"reason": reason[:64]}
-        version = self._versions(row, stored, now)[1]
+        version = self._versions(row, stored)[1]
         if status == REVOKED:
             event = self._event(AccountRevoked, row, version, reason="revoked_at_provider", detail=detail[:200])
             metrics.REVOCATIONS.labels(row.network, "revoked_at_provider").inc()
