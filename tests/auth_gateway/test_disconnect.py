@@ -5,6 +5,7 @@ the background, again and again while it is down, never holding the user up."""
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 
 from tests.auth_gateway.lifecycle import (connect, disconnect, pending, quick, quota, revocations_due,  # noqa: F401
                                           revokes, store_get, stored, system, works_at_platform)
@@ -47,6 +48,7 @@ def test_disconnect_while_the_platform_is_down_disconnects_now_and_revokes_later
     assert revocations_due(system) == 1  # tried, and the platform answered 503
     [row] = pending(system)
     assert row.attempts == 1 and row.last_error == "platform_unavailable"
+    assert pending_gauge("x") == 1, "ops see the backlog"
     assert row.next_attempt_at > system.clock() and revokes(system, "x") == 0
     assert works_at_platform(system, "x", credentials), "nothing was revoked yet"
     assert revocations_due(system) == 0, "not before its back-off is over"
@@ -54,8 +56,12 @@ def test_disconnect_while_the_platform_is_down_disconnects_now_and_revokes_later
     system.fault("x", "none", endpoint="revoke")  # the platform is back
     system.clock.advance(revocations.RETRY_CAP.total_seconds())
     assert revocations_due(system) == 1
-    assert pending(system) == [] and revokes(system, "x") == 2
+    assert pending(system) == [] and revokes(system, "x") == 2 and pending_gauge("x") == 0
     assert not works_at_platform(system, "x", credentials)
+
+
+def pending_gauge(network: str) -> float | None:
+    return REGISTRY.get_sample_value("auth_gateway_platform_revocations_pending", {"network": network})
 
 
 def test_a_platform_down_for_days_is_given_up_on_and_the_account_stays_disconnected(quick):

@@ -80,6 +80,7 @@ ALERTED = {
     "tokens expiring within 24 h not refreshed": ("token_refresher_tokens_expiring", r'window="24h"'),
     "spike in revocations / needs_reauth": ("token_refresher_revocations_total", None),
     "platform revocations giving up": ("auth_gateway_platform_revocations_total", r"gave_up"),
+    "platform revocations waiting for hours": ("auth_gateway_platform_revocations_pending", r"min_over_time"),
     "Meta callbacks refused": ("auth_gateway_meta_callbacks_total", r'outcome="refused"'),
     "HTTP 5xx ratio per service": ("postmate_http_requests_total", r'status=~"5\.\."[\s\S]*by \(service\)'),
 }

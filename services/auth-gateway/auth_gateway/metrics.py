@@ -1,5 +1,5 @@
 """The gateway's own figures (labels bounded: network, outcome/reason)."""
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 CONNECTS_STARTED = Counter("auth_gateway_connects_started_total", "Connect attempts created", ["network"])
 CONNECTS_FINISHED = Counter("auth_gateway_connects_finished_total",
@@ -12,5 +12,8 @@ DISCONNECTS = Counter("auth_gateway_disconnects_total", "Accounts the user disco
 PLATFORM_REVOCATIONS = Counter("auth_gateway_platform_revocations_total",
                                "Revocations at the platform after a disconnect, by outcome "
                                "(revoked, retry, gave_up, refused)", ["network", "outcome"])
+PLATFORM_REVOCATIONS_PENDING = Gauge("auth_gateway_platform_revocations_pending",
+                                     "Revocations at the platform still to do (retrying while it is down)",
+                                     ["network"], multiprocess_mode="livemostrecent")
 META_CALLBACKS = Counter("auth_gateway_meta_callbacks_total",
                          "Meta deauthorize / data-deletion callbacks, accepted or refused", ["network", "kind", "outcome"])
