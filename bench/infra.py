@@ -1,8 +1,10 @@
 """Throwaway real infrastructure for benchmarks: PostgreSQL databases and a bus
-namespace of their own on the machine's servers, removed afterwards."""
+namespace of their own on the machine's servers, and a data folder (the processes'
+logs), removed afterwards — the folder is kept when the benchmark failed."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,11 @@ def real_system(**extra: str):
     declare_bus(settings)
     try:
         yield env, settings
+    except BaseException:
+        print(f"  (the processes' logs are kept in {folder})", file=sys.stderr, flush=True)
+        raise
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
     finally:
         _delete_namespace(settings)
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:

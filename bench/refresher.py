@@ -5,9 +5,9 @@ Figures:
 - refreshes_per_s: refresher worker processes (`python -m token_refresher.worker`)
   over 100,000 stored connections, of which LIVE are due now (real grants made
   through the provider sandbox's OAuth flow) and the rest due over the next weeks:
-  credentials read from connection-store (gunicorn), refresh-token grants at the
-  provider sandbox (gunicorn, one worker: its state is in memory), outcome +
-  TokenRefreshed committed and relayed to RabbitMQ. Counted over a fixed window
+  credentials read from connection-store (gunicorn; a lease batch per call),
+  refresh-token grants at the provider sandbox (gunicorn, one worker: its state
+  is in memory), outcome + TokenRefreshed committed and relayed to RabbitMQ. Counted over a fixed window
   after a warm-up; the store's consumer is not running (its cost is the pipeline
   benchmark's), so the figure is the refresher's own pace. The deployment is the
   default one (policy defaults, gunicorn counts below); seeding retries a connect
