@@ -28,7 +28,7 @@ class HttpConnectionStore:
             return None
         if response.status != 200:
             raise StoreUnavailable(f"HTTP {response.status}")
-        return _stored(json.loads(response.body))
+        return _parsed(response.body, _stored)
 
     def credentials_many(self, connection_ids: list[str]) -> dict[str, StoredConnection | None]:
         """Several at once (one call per LOOKUP_MAX): every id asked for, None where the store doesn't know it."""
@@ -38,8 +38,8 @@ class HttpConnectionStore:
             response = self._call("POST", "/v1/credentials/lookup", json.dumps({"connection_ids": ids}).encode())
             if response.status != 200:
                 raise StoreUnavailable(f"HTTP {response.status}")
-            for body in json.loads(response.body)["connections"]:
-                found[body["connection_id"]] = _stored(body)
+            for stored in _parsed(response.body, lambda body: [_stored(c) for c in body["connections"]]):
+                found[stored.connection_id] = stored
         return found
 
     def _call(self, method: str, path: str, body: bytes | None = None):
@@ -48,6 +48,15 @@ class HttpConnectionStore:
             return self.http.request(method, self.base_url + path, headers=headers, body=body, timeout=self.timeout_s)
         except UNREACHABLE as exc:  # (timeouts among them)
             raise StoreUnavailable(exc.__class__.__name__) from None
+
+
+def _parsed(raw: bytes, read):
+    """An answer not shaped as documented (a proxy's error page, a half-deployed store)
+    is the store being unavailable: the work waits, nothing is decided from it."""
+    try:
+        return read(json.loads(raw))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StoreUnavailable(f"unexpected answer ({exc.__class__.__name__})") from None
 
 
 def _stored(body: dict) -> StoredConnection:
