@@ -99,20 +99,16 @@ def revoke_due(*, sessions, cipher, registry, settings, clock) -> int:
     claimed = _claim(sessions, clock())
     for row in claimed:
         _work(row, sessions=sessions, cipher=cipher, registry=registry, settings=settings, clock=clock)
-    _count_pending(sessions)
+    _count_pending(sessions, registry)
     return len(claimed)
 
 
-def _count_pending(sessions) -> None:
+def _count_pending(sessions, registry) -> None:
     with sessions() as session:
         counts = dict(session.execute(sa.select(pending_revocations.c.network, sa.func.count())
                                       .group_by(pending_revocations.c.network)).all())
-    for network in set(counts) | _counted:  # a network whose backlog cleared shows 0, not its last count
-        metrics.PLATFORM_REVOCATIONS_PENDING.labels(network).set(counts.get(network, 0))
-    _counted.update(counts)
-
-
-_counted: set[str] = set()
+    for provider in registry:  # every network, so a backlog that cleared shows 0, not its last count
+        metrics.PLATFORM_REVOCATIONS_PENDING.labels(provider.id).set(counts.get(provider.id, 0))
 
 
 def _claim(sessions, now) -> list:
