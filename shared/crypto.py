@@ -15,13 +15,11 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from shared.encoding import b64url_decode, b64url_encode
+
 
 class CryptoError(ValueError):
     """Ciphertext that this key ring cannot open (never says why in detail)."""
-
-
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def parse_key_ring(spec: str) -> list[tuple[str, bytes]]:
@@ -57,12 +55,12 @@ class CredentialCipher:
         nonce = os.urandom(12)
         sealed = self._keys[self.current_kid].encrypt(
             nonce, json.dumps(credentials).encode(), connection_id.encode())
-        return f"v1.{self.current_kid}.{base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
+        return f"v1.{self.current_kid}.{b64url_encode(nonce + sealed)}"
 
     def decrypt(self, ciphertext: str, connection_id: str) -> dict:
         try:
             version, kid, body = ciphertext.split(".", 2)
-            raw = _b64decode(body)
+            raw = b64url_decode(body)
         except ValueError:
             raise CryptoError("credentials are not in the v1 format") from None
         if version != "v1" or kid not in self._keys:

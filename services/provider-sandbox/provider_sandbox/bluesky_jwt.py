@@ -1,23 +1,18 @@
 """HS256 JWTs for Bluesky sessions, signed with the sandbox's own secret (config `jwt_secret`)."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
+
+from shared.encoding import b64url_decode, b64url_encode
 
 
 class InvalidJwt(ValueError):
     pass
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
+_b64, _unb64 = b64url_encode, b64url_decode
 
 def _sign(signing_input: str, secret: str) -> str:
     return _b64(hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest())

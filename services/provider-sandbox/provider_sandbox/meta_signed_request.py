@@ -6,17 +6,15 @@ still-encoded payload, keyed with the app secret. Payload:
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 
 import requests
 
+from shared.encoding import b64url_encode
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
+_b64 = b64url_encode
 
 def payload(user_id: str, issued_at: float) -> dict:
     return {"algorithm": "HMAC-SHA256", "issued_at": int(issued_at), "user_id": user_id}
