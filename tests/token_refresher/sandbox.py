@@ -11,9 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from auth_gateway.providers import AppCredentials, OAuthClient, Registry
-from auth_gateway.providers import tokens
-from token_refresher.adapters.platforms import jwt_expiry
+from auth_gateway.adapters.oauth import AppCredentials, OAuthClient
+from shared.providers import tokens
+from shared.providers.registry import Registry
+from shared.encoding import unverified_expiry as jwt_expiry
 
 MASTODON_INSTANCE = "social.example"
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"

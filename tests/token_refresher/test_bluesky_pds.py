@@ -7,8 +7,7 @@ import pytest
 
 from shared.events import AccountConnected, version_at
 from tests.pds_harness import LocalPds
-
-from token_refresher.adapters.platforms import jwt_expiry
+from shared.encoding import unverified_expiry as jwt_expiry
 
 pytestmark = [pytest.mark.pds, pytest.mark.integration]
 

@@ -3,13 +3,20 @@ pure rules, no I/O."""
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 
+from shared.providers import tokens
+
 from token_refresher.answers import classify, retry_after
-from token_refresher.domain import GONE, MISCONFIGURED, REAUTH, TRANSIENT, merge_credentials
+from token_refresher.domain import (
+    GONE,
+    MISCONFIGURED,
+    REAUTH,
+    TRANSIENT,
+)
 from token_refresher.policy import Policy, backoff, plan
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -136,7 +143,7 @@ def test_a_refusal_keeps_retry_after_and_never_a_token():
 
 def test_a_renewal_without_a_refresh_token_keeps_the_old_one_and_the_account_ids():
     old = {"access_token": "a1", "refresh_token": "r1", "expires_at": 1, "instance": "social.example"}
-    new = merge_credentials(old, {"access_token": "a2", "refresh_token": None})
+    new = tokens.merge(old, {"access_token": "a2", "refresh_token": None})
     assert new == {"access_token": "a2", "refresh_token": "r1", "instance": "social.example"}
 
 

@@ -14,20 +14,21 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from connection_store.bootstrap import bootstrap as store_bootstrap
+from connection_store.bootstrap import consumer as store_consumer
+from connection_store.tables import connections
+from provider_sandbox.app import create_app as sandbox_app
 from shared.config import load_settings
 from shared.events import AccountConnected, utcnow, version_at
 from shared.manage import declare_bus, migrate_services
+from shared.providers.registry import Registry
 from tests.conftest import free_port
 from tests.processes import start_worker, stop, workers
 from tests.support import serve, wait_for
 from tests.token_refresher.conftest import serve_store
 from tests.token_refresher.sandbox import SandboxPlatforms
-
-from auth_gateway.providers import Registry
-from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
-from connection_store.tables import connections
-from provider_sandbox.app import create_app as sandbox_app
-from token_refresher.bootstrap import bootstrap as refresher_bootstrap, consumer as schedule_consumer
+from token_refresher.bootstrap import bootstrap as refresher_bootstrap
+from token_refresher.bootstrap import consumer as schedule_consumer
 from token_refresher.domain import PlatformError
 from token_refresher.tables import schedule
 

@@ -8,8 +8,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, utcnow, version_at
-
+from shared.events import (
+    AccountConnected,
+    AccountRevoked,
+    ConnectionNeedsReauth,
+    utcnow,
+    version_at,
+)
 from token_refresher import schedule as statements
 from token_refresher.bootstrap import bootstrap, consumer
 from token_refresher.tables import schedule

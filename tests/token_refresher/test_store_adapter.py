@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.support import serve
-
 from token_refresher.adapters.store import HttpConnectionStore
 from token_refresher.domain import StoreUnavailable
 

@@ -1,8 +1,7 @@
 """What a platform's refusal means for the connection (pure; no I/O).
 
-Four error shapes cover the ten networks: OAuth's `{error, error_description}`,
-Meta's Graph `{"error": {code, error_subcode, message}}`, Bluesky's XRPC
-`{error, message}` and Pinterest's `{code, message}`. The rule that matters most: an outage or a throttle is never
+The shapes of every network's errors are read by shared.providers.errors; this
+module decides what each means here. The rule that matters most: an outage or a throttle is never
 a revocation (peers disconnected users on a 5xx). Only the platform's own words
 — `invalid_grant`, Meta 190, Bluesky ExpiredToken/InvalidToken, a 401 on a token
 that never expires — end a connection, and of those only the ones that say
@@ -15,13 +14,18 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from shared.logs import scrub
-
+from shared.providers.errors import (
+    META_APP_REMOVED,
+    META_THROTTLING,
+    META_TRANSIENT,
+    PINTEREST_AUTH_FAILED,
+    PINTEREST_INVALID_GRANT,
+    PINTEREST_THROTTLED,
+    ErrorShape,
+    read_error,
+)
 from token_refresher.domain import GONE, MISCONFIGURED, REAUTH, TRANSIENT, PlatformError
 
-META_THROTTLING = {4, 17, 32, 613}
-META_TRANSIENT = {1, 2}
-META_APP_REMOVED = 458  # the user removed the app: revoked at the platform
-PINTEREST_INVALID_GRANT, PINTEREST_THROTTLED, PINTEREST_AUTH_FAILED = 283, 8, 2
 GRANT_ERRORS = {"invalid_grant", "invalid_token", "access_denied", "ExpiredToken", "InvalidToken",
                 "AuthenticationRequired", "AccountTakedown", "AccountDeactivated", "unauthorized"}
 CONFIG_ERRORS = {"invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope",
@@ -53,24 +57,23 @@ def classify(status: int, headers, body, *, never_expires: bool = False) -> Plat
         return PlatformError(TRANSIENT, "rate_limited", f"HTTP {status}", retry_after_s=wait, status=status)
     if status >= 500:
         return PlatformError(TRANSIENT, "platform_unavailable", f"HTTP {status}", retry_after_s=wait, status=status)
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return _meta(error, status, wait)
-    if isinstance(error, str) and error:
-        words = f"{error} {body.get('error_description') or body.get('message') or ''}"
-        return _named(error, scrub(words.strip())[:200], status, never_expires)
-    if isinstance(body, dict) and isinstance(body.get("code"), int) and "message" in body:
-        return _pinterest(body["code"], scrub(str(body["message"]))[:200], status, wait, never_expires)
+    shape = read_error(body)
+    if shape is not None and shape.shape == "graph":
+        return _meta(shape, status, wait)
+    if shape is not None and shape.shape == "oauth":
+        return _named(shape.error, scrub(shape.words)[:200], status, never_expires)
+    if shape is not None and shape.shape == "pinterest":
+        return _pinterest(shape.code, scrub(shape.description)[:200], status, wait, never_expires)
     if status in (401, 403):
         return _dead(f"http_{status}", "", status, never_expires)
     return PlatformError(MISCONFIGURED, f"http_{status}", "unexpected answer", status=status)
 
 
-def _meta(error: dict, status: int, wait: float | None) -> PlatformError:
-    code, sub = error.get("code"), error.get("error_subcode")
-    message = scrub(str(error.get("message") or ""))[:200]
+def _meta(error: ErrorShape, status: int, wait: float | None) -> PlatformError:
+    code, sub = error.code, error.subcode
+    message = scrub(error.description)[:200]
     name = f"OAuthException:{code}" + (f"/{sub}" if sub else "")
-    if code in META_THROTTLING or error.get("is_transient"):
+    if error.throttled:
         return PlatformError(TRANSIENT, "rate_limited" if code in META_THROTTLING else name, message,
                              retry_after_s=wait, status=status)
     if code in META_TRANSIENT:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from shared.web import create_base_app, service_checks
-
 from token_refresher import SERVICE
 from token_refresher.bootstrap import Deps, bootstrap
 from token_refresher.http import api

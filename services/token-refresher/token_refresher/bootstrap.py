@@ -18,9 +18,8 @@ from shared.crypto import CredentialCipher
 from shared.db import make_engine, session_factory
 from shared.events import utcnow
 from shared.outbox import Outbox, Relay
-
-from auth_gateway.providers import Registry
-
+from shared.providers.egress import Egress
+from shared.providers.registry import Registry
 from token_refresher import SERVICE
 from token_refresher.adapters.platforms import HttpPlatforms
 from token_refresher.adapters.store import HttpConnectionStore
@@ -70,7 +69,8 @@ def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = 
                 cipher=CredentialCipher(settings.credential_keys), outbox=Outbox(outbox), policy=policy,
                 store=HttpConnectionStore(settings.service_url("connection-store"), settings.internal_token,
                                           pool=pool),
-                platforms=HttpPlatforms(Registry(settings), timeout_s=policy.timeout_s, pool=pool),
+                platforms=HttpPlatforms(Registry(settings), Egress(allow_private=settings.bluesky_allow_private_service),
+                                        timeout_s=policy.timeout_s, pool=pool),
                 clock=clock, owner=f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
 
 

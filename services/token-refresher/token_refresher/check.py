@@ -11,7 +11,6 @@ import time
 from dataclasses import asdict
 
 from shared.web import ApiError
-
 from token_refresher import schedule
 from token_refresher.domain import REVOKED
 from token_refresher.record import Outcome

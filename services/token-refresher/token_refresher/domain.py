@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared import providers
+
 # Schedule states (and what we last reported to the store).
 ACTIVE, NEEDS_REAUTH, REVOKED = "active", "needs_reauth", "revoked"
 
@@ -54,27 +56,9 @@ class StoreUnavailable(Exception):
     """connection-store did not answer; nothing was decided about the connection."""
 
 
-def merge_credentials(old: dict, answer: dict) -> dict:
-    """New credentials over the old ones; a missing refresh token keeps the old one
-    (peers' reconnect-loop bug), and account ids (instance, did, page id…) are kept."""
-    merged = {**old, **{k: v for k, v in answer.items() if v not in (None, "")}}
-    if "expires_at" not in answer:
-        merged.pop("expires_at", None)  # the old expiry no longer describes the new token
-    return merged
-
-
-NETWORK_NAMES = {"instagram": "Instagram", "facebook": "Facebook", "threads": "Threads", "tiktok": "TikTok",
-                 "youtube": "YouTube", "linkedin": "LinkedIn", "x": "X", "pinterest": "Pinterest",
-                 "mastodon": "Mastodon", "bluesky": "Bluesky"}
-
-
-def network_name(network: str) -> str:
-    return NETWORK_NAMES.get(network, network.capitalize())
-
-
 def reauth_message(reason: str, network: str, expires_at: datetime | None = None) -> str:
     """The sentence the dashboard shows beside "Reconnect"."""
-    name = network_name(network)
+    name = providers.name(network)
     if reason == "token_expiring":
         when = f" on {expires_at:%d %B %Y}" if expires_at else " soon"
         return (f"{name} asks you to sign in again every 60 days; its access ends{when}. "

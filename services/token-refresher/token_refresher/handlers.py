@@ -17,7 +17,6 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, Event
-
 from token_refresher import SERVICE, metrics, schedule
 from token_refresher.domain import ACTIVE, NEEDS_REAUTH, REVOKED
 from token_refresher.policy import REFRESH, Policy, plan

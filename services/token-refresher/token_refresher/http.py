@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from shared.web import require_token
-
 from token_refresher.check import check_connection
 
 api = Blueprint("refresher", __name__)

@@ -1,6 +1,7 @@
 """When each network's tokens are renewed, checked or flagged, and how hard we push.
 
-Chosen from ../shared/providers.md:
+The facts of each network (how long its tokens live, how far ahead to renew them)
+sit in shared/providers/catalog.py as `Renewal`s, from ../shared/providers.md:
 - short-lived access tokens with a refresh token (YouTube 1 h, X 2 h, TikTok 2–24 h)
   are refreshed minutes ahead of expiry; Pinterest's 30-day tokens days ahead;
 - Instagram/Threads long-lived tokens (60 days) are refreshed days ahead, never
@@ -26,48 +27,28 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Mapping
 
-MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
-
-# How a network's access is renewed.
-OAUTH_REFRESH = "oauth_refresh"    # refresh-token grant at the token endpoint
-META_LONG_LIVED = "meta_long_lived"  # ig_refresh_token / th_refresh_token on the token itself
-REAUTH_ONLY = "reauth_only"        # no refresh token: warn ahead of expiry (LinkedIn)
-NEVER_EXPIRES = "never_expires"    # health check now and then (Facebook Pages, Mastodon)
-BLUESKY_SESSION = "bluesky_session"  # com.atproto.server.refreshSession
+from shared import providers
+from shared.providers.spec import (BLUESKY_SESSION, DAY, HOUR, META_LONG_LIVED, MINUTE, NEVER_EXPIRES, OAUTH_REFRESH,
+                                   REAUTH_ONLY, Renewal)
 
 # Kinds of work a schedule row can be due for.
 REFRESH, HEALTH_CHECK, KEEPALIVE, REAUTH_WARNING = "refresh", "health_check", "keepalive", "reauth_warning"
 
 
-@dataclass(frozen=True)
-class NetworkPolicy:
-    strategy: str
-    lead: timedelta = 10 * MINUTE        # renew this long before expiry (at most half the token's life)
-    min_age: timedelta = timedelta(0)    # the platform refuses to renew younger tokens
-    lifetime: timedelta | None = None    # assumed when the platform didn't say
-    idle_limit: timedelta | None = None  # tokens unused this long may be dropped → keep-alive
-    rotates: bool = False                # a refresh spends the old refresh token (no grace)
+# A network's renewal facts (shared/providers/catalog.py); a setting may change its lead.
+NetworkPolicy = Renewal
 
 
-NETWORKS: dict[str, NetworkPolicy] = {
-    "youtube": NetworkPolicy(OAUTH_REFRESH, lead=10 * MINUTE, idle_limit=180 * DAY),
-    "x": NetworkPolicy(OAUTH_REFRESH, lead=15 * MINUTE, rotates=True),
-    "tiktok": NetworkPolicy(OAUTH_REFRESH, lead=20 * MINUTE, rotates=True),
-    "pinterest": NetworkPolicy(OAUTH_REFRESH, lead=3 * DAY, rotates=True),
-    "linkedin": NetworkPolicy(REAUTH_ONLY, lead=7 * DAY, lifetime=60 * DAY),
-    "instagram": NetworkPolicy(META_LONG_LIVED, lead=10 * DAY, min_age=25 * HOUR, lifetime=60 * DAY),
-    "threads": NetworkPolicy(META_LONG_LIVED, lead=10 * DAY, min_age=25 * HOUR, lifetime=60 * DAY),
-    "facebook": NetworkPolicy(NEVER_EXPIRES, lead=7 * DAY),
-    "mastodon": NetworkPolicy(NEVER_EXPIRES),
-    # Rotates, but the reference PDS accepts the spent refresh JWT for a 2 h grace.
-    "bluesky": NetworkPolicy(BLUESKY_SESSION, lead=10 * MINUTE),
-}
+def network_rules() -> dict[str, NetworkPolicy]:
+    return {spec.id: spec.renewal for spec in providers.specs()}
+
+
 UNKNOWN_NETWORK = NetworkPolicy(OAUTH_REFRESH)
 
 
 @dataclass(frozen=True)
 class Policy:
-    networks: Mapping[str, NetworkPolicy] = field(default_factory=lambda: dict(NETWORKS))
+    networks: Mapping[str, NetworkPolicy] = field(default_factory=network_rules)
     health_check_every: timedelta = DAY
     bluesky_cycle: timedelta = 15 * MINUTE
     keepalive_every: timedelta = 30 * DAY
@@ -102,7 +83,7 @@ class Policy:
             value = getattr(settings, f"refresher_{name}_s" if duration else f"refresher_{name}", None)
             if value is not None:
                 changes[name] = timedelta(seconds=float(value)) if duration else type(default)(value)
-        networks = dict(NETWORKS)
+        networks = network_rules()
         for network, overrides in (getattr(settings, "providers", None) or {}).items():
             lead = overrides.get("refresh_lead_s")
             if lead and network in networks:

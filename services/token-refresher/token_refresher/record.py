@@ -31,10 +31,20 @@ from shared.db import is_postgres
 from shared.events import AccountRevoked, ConnectionNeedsReauth, Event, TokenRefreshed
 from shared.logs import scrub
 from shared.outbox import Outbox
-
 from token_refresher import SERVICE, metrics, schedule
-from token_refresher.domain import (ACTIVE, GONE, NEEDS_REAUTH, REVOKED, REVOKED_MESSAGE, PlatformError, Renewal,
-                                    StoredConnection, network_name, reauth_message)
+from shared import providers
+
+from token_refresher.domain import (
+    ACTIVE,
+    GONE,
+    NEEDS_REAUTH,
+    REVOKED,
+    REVOKED_MESSAGE,
+    PlatformError,
+    Renewal,
+    StoredConnection,
+    reauth_message,
+)
 from token_refresher.policy import Policy, backoff, plan
 
 log = logging.getLogger(__name__)
@@ -101,7 +111,7 @@ class Ledger:
         if not self._settle(row, self._versions(row, stored)[0], values, event):
             return self._dropped(row)
         minutes = max(1, round(delay.total_seconds() / 60))
-        return Outcome(reported, error.code, f"{network_name(row.network)} didn't renew the connection just now "
+        return Outcome(reported, error.code, f"{providers.name(row.network)} didn't renew the connection just now "
                        f"({error.code}); Post Mate tries again in about {minutes} min. Nothing was disconnected.")
 
     def ended(self, row, stored: StoredConnection, error: PlatformError, reason: str) -> Outcome:
@@ -219,7 +229,7 @@ class Ledger:
     @staticmethod
     def _ended_outcome(network: str, status: str, reason: str, expires_at) -> Outcome:
         if status == REVOKED:
-            return Outcome(REVOKED, "revoked_at_provider", REVOKED_MESSAGE.format(name=network_name(network)))
+            return Outcome(REVOKED, "revoked_at_provider", REVOKED_MESSAGE.format(name=providers.name(network)))
         return Outcome(NEEDS_REAUTH, reason, reauth_message(reason, network, expires_at))
 
 

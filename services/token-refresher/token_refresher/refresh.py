@@ -29,11 +29,25 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from token_refresher import metrics
-from token_refresher.domain import (GONE, MISCONFIGURED, REAUTH, REVOKED, PlatformError, Renewal, StoredConnection,
-                                    StoreUnavailable)
+from token_refresher.domain import (
+    GONE,
+    MISCONFIGURED,
+    REAUTH,
+    REVOKED,
+    PlatformError,
+    Renewal,
+    StoredConnection,
+    StoreUnavailable,
+)
 from token_refresher.gates import Gates
-from token_refresher.policy import (BLUESKY_SESSION, HEALTH_CHECK, META_LONG_LIVED, NEVER_EXPIRES, REAUTH_WARNING,
-                                    Policy)
+from token_refresher.policy import (
+    BLUESKY_SESSION,
+    HEALTH_CHECK,
+    META_LONG_LIVED,
+    NEVER_EXPIRES,
+    REAUTH_WARNING,
+    Policy,
+)
 from token_refresher.record import Ledger, Outcome
 
 log = logging.getLogger(__name__)

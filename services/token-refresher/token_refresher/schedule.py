@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shared.db import is_postgres
-
 from token_refresher.domain import ACTIVE, REVOKED
 from token_refresher.tables import schedule
 

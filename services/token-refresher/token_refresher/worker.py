@@ -2,7 +2,6 @@
 refreshes what is due, relays the outbox, keeps the gauges current."""
 from shared.logs import configure_logging
 from shared.worker import run_loops
-
 from token_refresher import SERVICE
 from token_refresher.bootstrap import bootstrap, consumer, gauges, refresh_loop, relay
 

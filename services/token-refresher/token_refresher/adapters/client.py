@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 import certifi
 import urllib3
-from urllib3.exceptions import HTTPError, TimeoutError as Urllib3Timeout
+from urllib3.exceptions import HTTPError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 USER_AGENT = "PostMate-TokenRefresher/1"
 TIMEOUT = (TimeoutError, Urllib3Timeout)  # the server took too long

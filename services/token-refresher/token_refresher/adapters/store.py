@@ -8,9 +8,8 @@ from datetime import datetime
 from urllib.parse import quote
 
 from shared.logs import remember_secret
-
 from token_refresher.adapters.client import UNREACHABLE, HttpClient
-from token_refresher.domain import StoreUnavailable, StoredConnection
+from token_refresher.domain import StoredConnection, StoreUnavailable
 
 LOOKUP_MAX = 200  # the store's limit per lookup
 
