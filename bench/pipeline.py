@@ -10,12 +10,12 @@ import json
 import time
 
 import sqlalchemy as sa
-from shared import bus
-from shared.events import AccountConnected, encode, utcnow, version_at
 
 from auth_gateway.bootstrap import bootstrap as gateway_bootstrap
 from bench.infra import percentile, process, real_system, wait_until
 from connection_store.bootstrap import bootstrap as store_bootstrap
+from shared import bus
+from shared.events import AccountConnected, encode, utcnow, version_at
 
 BURST = 5000
 STEADY_RATE, STEADY_SECONDS = 100, 10

@@ -32,11 +32,10 @@ import psycopg
 import requests
 import sqlalchemy as sa
 
-from shared.events import utcnow, version_at
-from tests.token_refresher.sandbox import SandboxPlatforms
-
-from auth_gateway.providers import Registry
 from bench.infra import process, real_system, wait_until
+from shared.events import utcnow, version_at
+from shared.providers.registry import Registry
+from tests.token_refresher.sandbox import SandboxPlatforms
 from token_refresher import schedule as statements
 from token_refresher.bootstrap import bootstrap as refresher_bootstrap
 

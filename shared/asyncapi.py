@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from shared import providers
 from shared.events import EVENT_TYPES, Event
 
 ENVELOPE_DOC = {
@@ -19,7 +20,6 @@ ENVELOPE_DOC = {
     "producer": "the service that made the change",
     "user_id": "the Post Mate user",
     "connection_id": "the connection, stable across reconnects of the same account",
-    "network": "instagram | facebook | threads | tiktok | youtube | linkedin | x | pinterest | mastodon | bluesky",
     "version": "orders one connection's changes: apply only if newer than what you hold",
 }
 
@@ -34,7 +34,8 @@ def _payload_schema(cls: type[Event]) -> dict:
 
 def _message(cls: type[Event]) -> dict:
     envelope = Event.model_json_schema()["properties"]
-    properties = {name: {**envelope[name], "description": ENVELOPE_DOC[name]} for name in Event.envelope_fields}
+    described = {**ENVELOPE_DOC, "network": " | ".join(providers.networks())}
+    properties = {name: {**envelope[name], "description": described[name]} for name in Event.envelope_fields}
     properties["type"] = {"const": cls.type, "description": ENVELOPE_DOC["type"]}
     properties["schema_version"] = {"const": cls.schema_version, "description": ENVELOPE_DOC["schema_version"]}
     properties["payload"] = _payload_schema(cls)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
 
+from shared import providers
+
 PREFIX = "POSTMATE_"
 SERVICES = ("auth-gateway", "connection-store", "plan-limits", "token-refresher")
 DEFAULT_PORTS = {
@@ -161,9 +163,6 @@ _SCALARS.update({
                  "sustained_failure_s", "store_retry_s", "store_retry_max_s", "lease_s", "idle_poll_s",
                  "gauges_every_s", "timeout_s", "concurrency", "per_network", "batch")
 })
-NETWORKS = ("instagram", "facebook", "threads", "tiktok", "youtube", "linkedin", "x", "pinterest", "mastodon", "bluesky")
-
-
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from `environ` (default: the process environment)."""
     env = os.environ if environ is None else environ
@@ -197,7 +196,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def _provider_settings(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """POSTMATE_X_CLIENT_ID=… → {"x": {"client_id": …}} (Authlib's naming)."""
     found: dict[str, dict[str, str]] = {}
-    for network in NETWORKS:
+    for network in providers.networks():
         head = f"{PREFIX}{network.upper()}_"
         for key, value in env.items():
             if key.startswith(head):

@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess,
-                               start_http_server)
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 
 OUTBOX_BACKLOG = Gauge("postmate_outbox_backlog", "Events written but not yet confirmed by the broker",
                        ["service"], multiprocess_mode="livemax")

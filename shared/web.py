@@ -3,8 +3,8 @@ and the ops endpoints (/healthz, /readyz, /metrics)."""
 from __future__ import annotations
 
 import hmac
-import time
 import logging
+import time
 import uuid
 from typing import Callable
 
@@ -77,6 +77,7 @@ def create_base_app(service: str, checks: dict[str, Callable[[], None]]) -> Flas
 def service_checks(engine, settings) -> dict[str, Callable[[], None]]:
     """The readiness checks of a service with a database and the bus."""
     import sqlalchemy as sa
+
     from shared import bus
 
     def database():

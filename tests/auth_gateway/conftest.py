@@ -16,18 +16,17 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from shared.config import load_settings
-from shared.events import decode, utcnow
-from shared.logs import JsonFormatter
-from shared.manage import migrate_services
-from tests.conftest import free_port
-from tests.support import serve
-
 from auth_gateway.app import create_app as create_gateway
 from auth_gateway.bootstrap import bootstrap as gateway_bootstrap
 from auth_gateway.tables import outbox
 from connection_store.app import create_app as create_store
+from shared.config import load_settings
+from shared.events import decode, utcnow
+from shared.logs import JsonFormatter
+from shared.manage import migrate_services
 from tests.auth_gateway.fakes import FakePlanLimits
+from tests.conftest import free_port
+from tests.support import serve
 
 DASHBOARD_TOKEN = "dev-dashboard-token"
 DASHBOARD_ORIGIN = "http://dashboard.test"

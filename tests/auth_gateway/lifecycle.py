@@ -6,17 +6,17 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from shared.manage import declare_bus
-from tests.support import running, wait_for
-
 from auth_gateway import revocations
+from auth_gateway.adapters.oauth import OAuthClient, ProviderError
 from auth_gateway.bootstrap import relay
-from auth_gateway.providers import Registry
-from auth_gateway.providers.client import OAuthClient
-from auth_gateway.providers.errors import ProviderError
 from auth_gateway.tables import pending_revocations
-from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
-from plan_limits.bootstrap import bootstrap as plans_bootstrap, consumer as plans_consumer
+from connection_store.bootstrap import bootstrap as store_bootstrap
+from connection_store.bootstrap import consumer as store_consumer
+from plan_limits.bootstrap import bootstrap as plans_bootstrap
+from plan_limits.bootstrap import consumer as plans_consumer
+from shared.manage import declare_bus
+from shared.providers.registry import Registry
+from tests.support import running, wait_for
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 connection and answers its status; other users' connections are not found."""
 from flask import Flask, jsonify
 
-from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
+from connection_store.bootstrap import bootstrap as store_bootstrap
+from connection_store.bootstrap import consumer as store_consumer
 from tests.conftest import free_port
 from tests.support import serve
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from auth_gateway.sweep import sweep_once
 from tests.auth_gateway.conftest import DASHBOARD_ORIGIN, Browser, page_text
 from tests.conftest import free_port
-
-from auth_gateway.sweep import sweep_once
 
 TTL = 900
 

@@ -6,11 +6,10 @@ import json
 
 import pytest
 
+from auth_gateway.domain import connection_id
 from shared.events import AccountConnected
 from tests.auth_gateway.conftest import DASHBOARD_ORIGIN, OAUTH_NETWORKS, Browser
 from tests.auth_gateway.test_registry import ALLOWED
-
-from auth_gateway.domain import connection_id
 
 PKCE = {"x", "tiktok", "youtube", "mastodon"}
 NAMES = {"instagram": "Instagram", "facebook": "Facebook", "threads": "Threads", "tiktok": "TikTok",
@@ -90,6 +89,7 @@ def test_one_account_for_two_users_is_two_connections(stack):
 
 def test_mastodon_registers_once_per_instance_and_keeps_the_secret_encrypted(stack):
     import sqlalchemy as sa
+
     from auth_gateway.tables import mastodon_apps
     stack.connect("mastodon", account="alice", instance="https://Social.Example/")
     stack.connect("mastodon", account="bob", instance="social.example")
@@ -108,17 +108,25 @@ def test_a_mastodon_instance_must_be_a_server_name(stack, instance, code):
     assert response.status_code == 400 and response.json()["error"] == code and response.json()["message"]
 
 
-def test_outside_sandbox_mode_a_mastodon_instance_must_be_public():
+@pytest.mark.parametrize("addresses, code", [(["127.0.0.1"], "instance_not_public"), ([], "instance_not_found")])
+def test_outside_sandbox_mode_a_mastodon_instance_must_be_public(addresses, code):
+    from types import SimpleNamespace
+
+    from auth_gateway.mastodon import transport
+    from shared.providers.egress import Egress
     from shared.web import ApiError
-    from auth_gateway.mastodon import check_public
+    from tests.bluesky.stand_ins import StaticResolver
+    live = SimpleNamespace(mode="live")
+    egress = Egress(StaticResolver({"social.example": addresses} if addresses else {}))
     with pytest.raises(ApiError) as refused:
-        check_public("localhost")
-    assert refused.value.code == "instance_not_public"
+        transport("social.example", live, egress)
+    assert refused.value.code == code and "social.example" in refused.value.message
 
 
 @pytest.mark.parametrize("network", sorted(PKCE))
 def test_the_sandbox_refuses_a_code_whose_pkce_verifier_does_not_match(stack, network):
     import sqlalchemy as sa
+
     from auth_gateway.tables import attempts
     browser, attempt = Browser(), stack.start(network)
     walk = browser.walk(attempt["start_url"], account="alice", come_back=False)

@@ -7,11 +7,21 @@ from __future__ import annotations
 import pytest
 from prometheus_client import REGISTRY
 
-from tests.auth_gateway.lifecycle import (connect, disconnect, pending, quick, quota, revocations_due,  # noqa: F401
-                                          revokes, store_get, stored, system, works_at_platform)
-from tests.support import wait_for
-
 from auth_gateway import revocations
+from tests.auth_gateway.lifecycle import (  # noqa: F401
+    connect,
+    disconnect,
+    pending,
+    quick,
+    quota,
+    revocations_due,
+    revokes,
+    store_get,
+    stored,
+    system,
+    works_at_platform,
+)
+from tests.support import wait_for
 
 
 def test_disconnect_takes_the_account_out_at_once_and_frees_the_socket(system):

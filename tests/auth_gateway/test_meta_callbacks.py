@@ -10,12 +10,19 @@ import time
 import pytest
 import requests
 
-from shared.events import utcnow
-from tests.auth_gateway.lifecycle import connect, disconnect, quick, quota, store_get, stored, system  # noqa: F401
-from tests.support import wait_for
-
 from auth_gateway import meta_callbacks
 from provider_sandbox import meta_signed_request
+from shared.events import utcnow
+from tests.auth_gateway.lifecycle import (  # noqa: F401
+    connect,
+    disconnect,
+    quick,
+    quota,
+    store_get,
+    stored,
+    system,
+)
+from tests.support import wait_for
 
 
 def app_secret(stack, network: str) -> str:

@@ -9,13 +9,13 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
+from auth_gateway.bootstrap import relay
+from connection_store.bootstrap import bootstrap as store_bootstrap
+from connection_store.bootstrap import consumer as store_consumer
+from connection_store.tables import connections
 from shared.manage import declare_bus
 from tests.auth_gateway.conftest import Browser
 from tests.support import running, wait_for
-
-from auth_gateway.bootstrap import relay
-from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
-from connection_store.tables import connections
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from auth_gateway.adapters.oauth import OAuthClient
 from shared.config import load_settings
-
-from auth_gateway.providers import LIVE, SANDBOX, UNCONFIGURED, OAuthClient, Registry
-from auth_gateway.providers.catalog import CATALOG
-from auth_gateway.providers.errors import parse_error
-from auth_gateway.providers import tokens
+from shared.providers import tokens
+from shared.providers.catalog import CATALOG
+from shared.providers.errors import read_error
+from shared.providers.registry import LIVE, SANDBOX, UNCONFIGURED, Registry
 
 OAUTH = [spec.id for spec in CATALOG if spec.auth_kind == "oauth"]
 GOOGLE = "https://www.googleapis.com/auth/"
@@ -159,11 +159,16 @@ def test_granted_scopes_come_from_scope_or_instagrams_permissions():
     ({"error": {"message": "Too many calls", "type": "OAuthException", "code": 4}},
      ("OAuthException:4", "Too many calls", True)),
     ({"error": "invalid_grant", "error_description": "Code expired"}, ("invalid_grant", "Code expired", False)),
+    ({"error": "InvalidToken", "message": "Token has been revoked"}, ("InvalidToken", "Token has been revoked", False)),
+    ({"code": 283, "message": "Invalid refresh token"}, ("pinterest:283", "Invalid refresh token", False)),
+    ({"code": 8, "message": "Rate limited"}, ("pinterest:8", "Rate limited", True)),
+    ({"title": "Unauthorized", "detail": "Unauthorized", "type": "about:blank"}, ("Unauthorized", "Unauthorized", False)),
     ({"data": {}, "error": {"code": "ok", "message": ""}}, None),
     ({"access_token": "t"}, None),
 ])
-def test_both_error_shapes_are_understood(body, expected):
-    assert parse_error(body) == expected
+def test_every_error_shape_is_read_one_way(body, expected):
+    shape = read_error(body)
+    assert (shape and (shape.error, shape.description, shape.throttled)) == expected
 
 
 def test_a_malformed_timeout_is_a_configuration_error_naming_the_variable():

@@ -7,9 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from tests.auth_gateway.conftest import Browser
-
 from auth_gateway.tables import attempts
+from tests.auth_gateway.conftest import Browser
 
 
 @pytest.mark.parametrize("network", ["x", "instagram", "facebook", "mastodon", "tiktok"])

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 import requests
 
+from auth_gateway.bootstrap import relay
+from connection_store.bootstrap import bootstrap as store_bootstrap
+from connection_store.bootstrap import consumer as store_consumer
+from plan_limits.bootstrap import bootstrap as plans_bootstrap
+from plan_limits.bootstrap import consumer as plans_consumer
 from shared.manage import declare_bus
 from tests.auth_gateway.conftest import Browser
 from tests.support import running, wait_for
-
-from auth_gateway.bootstrap import relay
-from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
-from plan_limits.bootstrap import bootstrap as plans_bootstrap, consumer as plans_consumer
 
 CREATOR_LIMIT = 15
 

@@ -10,13 +10,12 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.auth_gateway.conftest import Stack, captured_logs, make_stack  # noqa: F401 (fixtures reused)
-from tests.bluesky.stand_ins import StaticResolver, StubPds
-from tests.support import serve
-
 from auth_gateway.app import create_app as create_gateway
 from auth_gateway.bluesky import wiring
 from auth_gateway.tables import attempts
+from tests.auth_gateway.conftest import Stack, captured_logs, make_stack  # noqa: F401 (fixtures reused)
+from tests.bluesky.stand_ins import StaticResolver, StubPds
+from tests.support import serve
 
 APP_PASSWORD = "abcd-efgh-ij23-kl45"
 MAIN_PASSWORD = "main-main-main-main"  # a main password that happens to look like an app password

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.events import utcnow
-from tests.bluesky.conftest import APP_PASSWORD, MAIN_PASSWORD
-
 from auth_gateway.domain import connection_id
-from auth_gateway.providers import Registry
+from shared.events import utcnow
+from shared.providers.egress import Egress
+from shared.providers.registry import Registry
+from tests.bluesky.conftest import APP_PASSWORD, MAIN_PASSWORD
 from token_refresher.adapters.platforms import HttpPlatforms
 
 SANDBOX_DID = "did:plc:"  # every sandbox DID starts so
@@ -50,7 +50,7 @@ def test_the_refresher_renews_the_session_the_gateway_stored(world):
     world.connect()
     [event] = world.stack.events()
     stored = world.stack.credentials(event)
-    renewed = HttpPlatforms(Registry(world.stack.settings)).bluesky_refresh(stored, utcnow())
+    renewed = HttpPlatforms(Registry(world.stack.settings), Egress(allow_private=True)).bluesky_refresh(stored, utcnow())
     assert renewed.credentials["refresh_token"] != stored["refresh_token"]
     assert renewed.credentials["pds_url"] == stored["pds_url"]
     assert world.stats()["refresh"] == 1

@@ -3,10 +3,10 @@ the refresh JWT); the answer tells the user to delete the app password too, sinc
 only its owner can."""
 from __future__ import annotations
 
+from connection_store.bootstrap import bootstrap as store_bootstrap
+from connection_store.bootstrap import consumer as store_consumer
 from tests.auth_gateway.lifecycle import pending, revocations_due
 from tests.bluesky.conftest import ALLOW_PRIVATE
-
-from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
 
 
 def test_disconnect_ends_the_session_at_the_pds_and_points_at_the_app_password(make_world):

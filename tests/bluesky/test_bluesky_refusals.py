@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.bluesky.conftest import APP_PASSWORD, ALLOW_PRIVATE
+from tests.bluesky.conftest import ALLOW_PRIVATE, APP_PASSWORD
 from tests.conftest import free_port
 
 PUBLIC = "93.184.215.14"  # what the test DNS answers for a "public" name; never connected to
@@ -213,7 +213,8 @@ def test_at_the_plan_limit_nothing_signs_in(make_world):
 
 
 def test_an_account_already_connected_connects_again_at_the_cap_but_a_new_one_does_not(make_world):
-    from plan_limits.bootstrap import bootstrap as plan_limits, consumer
+    from plan_limits.bootstrap import bootstrap as plan_limits
+    from plan_limits.bootstrap import consumer
     world = make_world(plans=None)
     assert world.connect().status_code == 201
     [connected] = world.stack.events()

@@ -14,19 +14,21 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from auth_gateway.tables import outbox as gateway_outbox
+from connection_store.bootstrap import bootstrap as store_bootstrap
+from connection_store.bootstrap import consumer as store_consumer
+from connection_store.tables import connections
 from shared.events import decode
 from shared.manage import migrate_services
 from tests.bluesky.conftest import ALLOW_PRIVATE, raw_text
 from tests.bluesky.stand_ins import RecordingProxy
 from tests.pds_harness import Account, LocalPds, jwt_claims
 from tests.support import serve
-
-from auth_gateway.tables import outbox as gateway_outbox
-from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
-from connection_store.tables import connections
 from token_refresher.app import create_app as create_refresher
-from token_refresher.bootstrap import bootstrap as refresher_bootstrap, consumer as schedule_consumer
-from token_refresher.tables import outbox as refresher_outbox, schedule
+from token_refresher.bootstrap import bootstrap as refresher_bootstrap
+from token_refresher.bootstrap import consumer as schedule_consumer
+from token_refresher.tables import outbox as refresher_outbox
+from token_refresher.tables import schedule
 
 pytestmark = pytest.mark.pds
 MAIN_SHAPED = "mmmm-aaaa-iiii-nnnn"  # a main password that looks like an app password, so it reaches the PDS

@@ -15,11 +15,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import Flask, jsonify, redirect, request
 
+from auth_gateway.bluesky.xrpc import parse_service, xrpc_client
+from shared.providers.egress import (
+    INVALID_URL,
+    Egress,
+    EgressRefused,
+    PinnedTransport,
+    Target,
+    is_public,
+)
 from shared.web import ApiError
 from tests.bluesky.stand_ins import StaticResolver
 from tests.support import serve
-
-from auth_gateway.bluesky.service_url import Egress, PinnedTransport, Target, is_public, parse_service, xrpc_client
 
 
 @pytest.mark.parametrize("address,public", [
@@ -54,9 +61,9 @@ def test_vetting_pins_the_addresses_it_checked():
 def test_allowing_private_servers_lifts_the_rule_but_not_the_scheme_check():
     egress = Egress(StaticResolver(), allow_private=True)
     assert egress.vet("http://localhost:2583") == Target("http://localhost:2583")
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(EgressRefused) as refused:
         egress.vet("file:///etc/passwd")
-    assert refused.value.code == "invalid_service"
+    assert refused.value.reason == INVALID_URL
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.events import AccountConnected, AccountRevoked, utcnow, version_at
-
 from connection_store.app import create_app
 from connection_store.bootstrap import bootstrap, consumer
+from shared.events import AccountConnected, AccountRevoked, utcnow, version_at
 
 pytestmark = pytest.mark.integration
 ACCESS, REFRESH = "at-plaintext-that-lists-never-show", "rt-plaintext-that-lists-never-show"

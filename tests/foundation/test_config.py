@@ -49,6 +49,7 @@ def test_the_settings_repr_never_shows_secrets():
 
 def test_refresher_policy_is_tunable_from_the_environment():
     from datetime import timedelta
+
     from token_refresher.policy import Policy
     settings = load_settings({"POSTMATE_REFRESHER_BLUESKY_CYCLE_S": "300", "POSTMATE_REFRESHER_CONCURRENCY": "4"})
     policy = Policy.from_settings(settings)

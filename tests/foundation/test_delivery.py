@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from auth_gateway.bootstrap import bootstrap as gateway_bootstrap
+from connection_store.bootstrap import bootstrap as store_bootstrap
+from connection_store.bootstrap import consumer as store_consumer
+from connection_store.tables import audit, connections
+from plan_limits.bootstrap import bootstrap as plan_bootstrap
 from shared import bus
 from shared.config import load_settings
 from shared.events import AccountConnected, TokenRefreshed, encode, utcnow, version_at
 from shared.manage import declare_bus, migrate_services
 from tests.processes import TcpProxy, queue_depth, start_worker, stop, workers
 from tests.support import wait_for
-
-from auth_gateway.bootstrap import bootstrap as gateway_bootstrap
-from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
-from connection_store.tables import audit, connections
-from plan_limits.bootstrap import bootstrap as plan_bootstrap
 
 pytestmark = pytest.mark.integration
 TOKEN = "plaintext-access-token-that-must-never-leak"

@@ -4,8 +4,16 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from shared.events import (EVENT_TYPES, AccountConnected, AccountRevoked, ConnectionNeedsReauth, EventError,
-                           TokenRefreshed, decode, encode)
+from shared.events import (
+    EVENT_TYPES,
+    AccountConnected,
+    AccountRevoked,
+    ConnectionNeedsReauth,
+    EventError,
+    TokenRefreshed,
+    decode,
+    encode,
+)
 
 ENVELOPE = dict(producer="test", user_id="u1", connection_id="c1", network="x", version=1)
 

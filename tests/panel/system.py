@@ -84,16 +84,20 @@ class System:
 def _apps(settings: Settings, env: dict[str, str]) -> tuple[dict[str, object], list[Callable]]:
     """Each part's app and the worker loops the system needs, all from the services' own factories."""
     from auth_gateway.app import create_app as gateway_app
-    from auth_gateway.bootstrap import attempt_sweeper, bootstrap as gateway_bootstrap, platform_revoker, relay
+    from auth_gateway.bootstrap import attempt_sweeper, platform_revoker, relay
+    from auth_gateway.bootstrap import bootstrap as gateway_bootstrap
     from connection_store.app import create_app as store_app
-    from connection_store.bootstrap import bootstrap as store_bootstrap, consumer as store_consumer
+    from connection_store.bootstrap import bootstrap as store_bootstrap
+    from connection_store.bootstrap import consumer as store_consumer
     from panel.app import create_app as panel_app
     from plan_limits.app import create_app as plans_app
-    from plan_limits.bootstrap import bootstrap as plans_bootstrap, consumer as plans_consumer
+    from plan_limits.bootstrap import bootstrap as plans_bootstrap
+    from plan_limits.bootstrap import consumer as plans_consumer
     from provider_sandbox.app import create_app as sandbox_app
     from provider_sandbox.config import config_from_env as sandbox_config
     from token_refresher.app import create_app as refresher_app
-    from token_refresher.bootstrap import bootstrap as refresher_bootstrap, consumer as refresher_consumer
+    from token_refresher.bootstrap import bootstrap as refresher_bootstrap
+    from token_refresher.bootstrap import consumer as refresher_consumer
 
     gateway, store, plans = gateway_bootstrap(settings), store_bootstrap(settings), plans_bootstrap(settings)
     refresher = refresher_bootstrap(settings)

@@ -10,11 +10,10 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY
 
-from shared.config import load_settings
-
 from panel.app import create_app
 from panel.demand import KNOWN, DemandStore, label, normalise
 from panel.gateway import Answer, _answer
+from shared.config import load_settings
 
 TOKEN = "dashboard-token-the-browser-must-never-see"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from plan_limits.bootstrap import bootstrap
 from shared.db import migrate
 from shared.manage import migrations_dir
-
-from plan_limits.bootstrap import bootstrap
 from tests.plan_limits.driver import Clock, PlanLimits
 
 

@@ -9,10 +9,15 @@ from datetime import timedelta
 
 import requests
 
-from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, utcnow, version_at
-
 from plan_limits.app import create_app
 from plan_limits.bootstrap import Deps, consumer
+from shared.events import (
+    AccountConnected,
+    AccountRevoked,
+    ConnectionNeedsReauth,
+    utcnow,
+    version_at,
+)
 from tests.support import serve
 
 _versions = itertools.count(version_at(utcnow()))

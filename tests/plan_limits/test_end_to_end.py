@@ -8,7 +8,6 @@ from prometheus_client import REGISTRY
 from shared import bus
 from shared.db import make_engine, outbox_table, session_factory
 from shared.outbox import Outbox, Relay
-
 from tests.plan_limits.driver import account_connected, account_revoked
 from tests.support import running, wait_for
 

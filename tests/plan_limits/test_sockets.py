@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from itertools import permutations
 
-from tests.plan_limits.driver import account_connected, account_revoked, needs_reauth, next_version
+from tests.plan_limits.driver import (
+    account_connected,
+    account_revoked,
+    needs_reauth,
+    next_version,
+)
 
 
 def used(plan_limits, user_id: str) -> int:

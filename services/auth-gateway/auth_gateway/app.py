@@ -1,12 +1,11 @@
 """gunicorn 'auth_gateway.app:create_app()'"""
 from __future__ import annotations
 
-from shared.web import create_base_app, service_checks
-
 from auth_gateway import SERVICE
+from auth_gateway.bluesky.http import init_app as init_bluesky
 from auth_gateway.bootstrap import Deps, bootstrap
 from auth_gateway.http import browser, dashboard, meta
-from auth_gateway.bluesky.http import init_app as init_bluesky
+from shared.web import create_base_app, service_checks
 
 
 def create_app(settings=None, deps: Deps | None = None):

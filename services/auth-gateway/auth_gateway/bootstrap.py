@@ -1,12 +1,11 @@
 """The composition root: the only place that builds engines, ciphers and clients.
 
-Handlers name the effects they need as keyword-only parameters (`sessions`,
-`registry`, `plans`, …); `Deps.call` binds exactly those, so a handler's
-signature is the list of what it may touch.
+Use cases name the effects they need as keyword-only parameters (`sessions`,
+`registry`, `plans`, …); `Deps.call` fills exactly those (shared.binding, the
+same binder in every service), so a signature is the list of what it may touch.
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -14,20 +13,21 @@ from typing import Callable
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from auth_gateway import SERVICE
+from auth_gateway.adapters.connection_store import HttpConnectionStore
+from auth_gateway.adapters.plan_limits import HttpPlanLimits
+from auth_gateway.adapters.refresher import HttpRefresher
+from auth_gateway.revocations import revoker
+from auth_gateway.sweep import sweeper
+from auth_gateway.tables import outbox
+from shared import binding
 from shared.config import Settings, load_settings
 from shared.crypto import CredentialCipher
 from shared.db import make_engine, session_factory
 from shared.events import utcnow
 from shared.outbox import Outbox, Relay
-
-from auth_gateway import SERVICE
-from auth_gateway.adapters.connection_store import HttpConnectionStore
-from auth_gateway.adapters.plan_limits import HttpPlanLimits
-from auth_gateway.adapters.refresher import HttpRefresher
-from auth_gateway.providers import Registry
-from auth_gateway.revocations import revoker
-from auth_gateway.sweep import sweeper
-from auth_gateway.tables import outbox
+from shared.providers.egress import Egress, Resolver, system_resolver
+from shared.providers.registry import Registry
 
 
 @dataclass
@@ -41,16 +41,15 @@ class Deps:
     plans: HttpPlanLimits
     store: HttpConnectionStore
     refresher: HttpRefresher
+    egress: Egress  # every call to a host a user named goes through it
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def call(self, handler: Callable, *args, **kwargs):
-        wanted = inspect.signature(handler).parameters
-        effects = {name: getattr(self, name) for name, p in wanted.items()
-                   if p.kind is inspect.Parameter.KEYWORD_ONLY and hasattr(self, name) and name not in kwargs}
-        return handler(*args, **kwargs, **effects)
+        return binding.call(self, handler, *args, **kwargs)
 
 
-def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utcnow) -> Deps:
+def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utcnow,
+              resolver: Resolver = system_resolver) -> Deps:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url(SERVICE))
     return Deps(settings=settings, engine=engine, sessions=session_factory(engine),
@@ -58,7 +57,7 @@ def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = 
                 plans=HttpPlanLimits(settings.service_url("plan-limits"), settings.internal_token),
                 store=HttpConnectionStore(settings.service_url("connection-store"), settings.internal_token),
                 refresher=HttpRefresher(settings.service_url("token-refresher"), settings.internal_token),
-                clock=clock)
+                egress=Egress(resolver, allow_private=settings.bluesky_allow_private_service), clock=clock)
 
 
 def relay(deps: Deps) -> Relay:

@@ -16,13 +16,20 @@ import logging
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from shared.web import ApiError
-
 from auth_gateway import attempts, mastodon, outcomes
-from auth_gateway.domain import CHOOSE_PAGES, EXCHANGING, FAILURES, PENDING, connection_id, digest
-from auth_gateway.providers import Account, Provider, ProviderError, UnknownNetwork
-from auth_gateway.providers import tokens
+from auth_gateway.adapters.oauth import ProviderError
+from auth_gateway.domain import (
+    CHOOSE_PAGES,
+    EXCHANGING,
+    FAILURES,
+    PENDING,
+    connection_id,
+    digest,
+)
 from auth_gateway.tables import attempts as attempts_table
+from shared.providers import Account, tokens
+from shared.providers.registry import Provider, UnknownNetwork
+from shared.web import ApiError
 
 log = logging.getLogger(__name__)
 DENIED = {"access_denied", "user_denied", "user_cancelled_login", "user_cancelled_authorize", "consent_required"}
@@ -40,7 +47,7 @@ class CallbackPage:
 
 
 def complete_callback(network: str, params: Mapping[str, str], browser: str | None, *,
-                      registry, sessions, cipher, outbox, plans, clock) -> CallbackPage:
+                      registry, sessions, cipher, outbox, plans, clock, egress) -> CallbackPage:
     try:
         provider = registry.get(network)
     except UnknownNetwork:
@@ -48,7 +55,7 @@ def complete_callback(network: str, params: Mapping[str, str], browser: str | No
     row = _claim(network, params.get("state"), browser, provider, sessions=sessions, plans=plans, clock=clock)
     try:
         return _finish(row, provider, params, sessions=sessions, cipher=cipher, outbox=outbox, plans=plans,
-                       clock=clock)
+                       clock=clock, egress=egress)
     except ApiError:
         raise
     except Exception:  # a bug or our database: the attempt must not hang in "exchanging" until it expires
@@ -57,13 +64,14 @@ def complete_callback(network: str, params: Mapping[str, str], browser: str | No
 
 
 def _finish(row, provider: Provider, params: Mapping[str, str], *, sessions, cipher, outbox, plans,
-            clock) -> CallbackPage:
+            clock, egress) -> CallbackPage:
     effects = dict(sessions=sessions, plans=plans, clock=clock)
     if params.get("error") or not params.get("code"):
         error = params.get("error") or "no_code"
         return _failed(row, provider, "denied" if error in DENIED else "platform_error", error, **effects)
     try:
-        accounts = _granted_accounts(row, provider, params["code"], sessions=sessions, cipher=cipher, clock=clock)
+        accounts = _granted_accounts(row, provider, params["code"], sessions=sessions, cipher=cipher, clock=clock,
+                                     egress=egress)
     except ProviderError as exc:
         log.warning("attempt %s: %s answered %s (%s)", row.id, row.network, exc.error, exc.description)
         return _failed(row, provider, *_failure_of(exc), **effects)
@@ -125,9 +133,10 @@ def _claim(network: str, state: str | None, browser: str | None, provider: Provi
     return row
 
 
-def _granted_accounts(row, provider: Provider, code: str, *, sessions, cipher, clock) -> list[Account]:
+def _granted_accounts(row, provider: Provider, code: str, *, sessions, cipher, clock, egress) -> list[Account]:
     verifier = cipher.decrypt(row.secrets, row.id).get("code_verifier") if row.secrets else None
-    client = mastodon.client_for(provider, row.instance, sessions=sessions, cipher=cipher, clock=clock)
+    client = mastodon.client_for(provider, row.instance, sessions=sessions, cipher=cipher, clock=clock,
+                                 egress=egress)
     token = client.upgrade(client.exchange_code(code, verifier))
     missing = tokens.missing_scopes(token, provider.spec.scope_names)
     if missing:

@@ -1,10 +1,9 @@
 """The dashboard's "Check connection": the refresher's own code path, run now."""
 from __future__ import annotations
 
-from shared.web import ApiError
-
 from auth_gateway.adapters.connection_store import StoreUnavailable
 from auth_gateway.adapters.refresher import RefresherUnavailable
+from shared.web import ApiError
 
 UNAVAILABLE = "Checking connections is unavailable right now; please try again in a minute."
 

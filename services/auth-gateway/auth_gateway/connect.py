@@ -15,13 +15,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from shared.web import ApiError
-
 from auth_gateway import attempts, mastodon, metrics, outcomes, queries
 from auth_gateway.adapters.plan_limits import PlanLimitReached, PlanLimitsUnavailable
 from auth_gateway.domain import PENDING, allowed_return_to, digest, new_secret
-from auth_gateway.providers import Provider, Registry, UnknownNetwork
 from auth_gateway.tables import attempts as attempts_table
+from shared.providers.registry import Provider, Registry, UnknownNetwork
+from shared.web import ApiError
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def oauth_provider(registry: Registry, network: str) -> Provider:
     return provider
 
 
-def create_attempt(cmd: NewAttempt, *, registry, plans, store, sessions, cipher, settings, clock) -> dict:
+def create_attempt(cmd: NewAttempt, *, registry, plans, store, sessions, cipher, settings, clock, egress) -> dict:
     provider = oauth_provider(registry, cmd.network)
     if cmd.return_to is not None and not allowed_return_to(cmd.return_to, settings.allowed_return_origins):
         raise ApiError(400, "invalid_return_to", "return_to must be a page on an allowed Post Mate address.")
@@ -57,7 +56,7 @@ def create_attempt(cmd: NewAttempt, *, registry, plans, store, sessions, cipher,
         if cmd.reconnect else None
     instance = _instance(cmd, provider, reconnecting)
     if instance:  # register on the instance before reserving, so a bad server name costs nothing
-        mastodon.app_for(instance, provider=provider, sessions=sessions, cipher=cipher, clock=clock)
+        mastodon.app_for(instance, provider=provider, sessions=sessions, cipher=cipher, clock=clock, egress=egress)
     reservation = _reserve(plans, cmd)
     now, attempt_id, start_token = clock(), str(uuid.uuid4()), new_secret()
     expires_at = now + timedelta(seconds=settings.attempt_ttl_s)
@@ -109,7 +108,7 @@ def _reserve(plans, cmd: NewAttempt):
 
 
 def start_attempt(attempt_id: str, start_token: str, browser: str | None, *,
-                  registry, sessions, cipher, plans, clock) -> tuple[str, str]:
+                  registry, sessions, cipher, plans, clock, egress) -> tuple[str, str]:
     """(consent page URL, browser cookie value) for a browser opening the start URL."""
     row, provider = _startable(attempt_id, start_token, registry=registry, sessions=sessions, plans=plans,
                                clock=clock)
@@ -118,7 +117,8 @@ def start_attempt(attempt_id: str, start_token: str, browser: str | None, *,
         raise ApiError(409, "started_elsewhere", "This connect link was opened in another browser. "
                                                  "Start again from Post Mate in this one.")
     state, verifier = new_secret(), new_secret()
-    client = mastodon.client_for(provider, row.instance, sessions=sessions, cipher=cipher, clock=clock)
+    client = mastodon.client_for(provider, row.instance, sessions=sessions, cipher=cipher, clock=clock,
+                                 egress=egress)
     url = client.authorization_url(state, verifier)
     with sessions.begin() as session:
         unbound_or_ours = sa.or_(attempts_table.c.browser_hash.is_(None),

@@ -17,12 +17,11 @@ import logging
 
 import sqlalchemy as sa
 
-from shared.events import AccountRevoked, version_at
-from shared.web import ApiError
-
 from auth_gateway import SERVICE, meta_callbacks, metrics, revocations
 from auth_gateway.adapters.connection_store import StoreUnavailable
 from auth_gateway.tables import disconnections
+from shared.events import AccountRevoked, version_at
+from shared.web import ApiError
 
 log = logging.getLogger(__name__)
 

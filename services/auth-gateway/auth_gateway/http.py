@@ -13,10 +13,18 @@ import time
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request
 
-from shared.web import ApiError, json_body, require_token
-
-from auth_gateway import callback, checks, connect, disconnect, meta_callbacks, metrics, pages, queries
+from auth_gateway import (
+    callback,
+    checks,
+    connect,
+    disconnect,
+    meta_callbacks,
+    metrics,
+    pages,
+    queries,
+)
 from auth_gateway.domain import allowed_return_to, origin
+from shared.web import ApiError, json_body, require_token
 
 dashboard = Blueprint("dashboard", __name__)
 browser = Blueprint("browser", __name__, template_folder="templates")

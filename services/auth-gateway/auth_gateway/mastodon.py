@@ -1,26 +1,23 @@
 """Mastodon: the user names the instance, and our app registers itself there once.
 
 The instance name is user input and becomes a server-side request target, so
-outside sandbox mode only a public https host is accepted: it must resolve, and
-to global addresses only (no loopback, private, link-local or reserved ranges).
+outside sandbox mode every call to it goes through shared.providers.egress: a
+public https host only, pinned to the addresses that were checked, no redirects.
 Registrations are kept in `mastodon_apps`, the client secret encrypted with the
 instance as associated data, and redone when our redirect URI or scopes change.
 """
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from shared.web import ApiError
-
-from auth_gateway.providers.client import AppCredentials, OAuthClient
-from auth_gateway.providers.errors import ProviderError
-from auth_gateway.providers.registry import LIVE, Provider
+from auth_gateway.adapters.oauth import AppCredentials, OAuthClient, ProviderError
 from auth_gateway.tables import mastodon_apps
+from shared.providers.egress import NOT_FOUND, Egress, EgressRefused, PinnedTransport
+from shared.providers.registry import LIVE, Provider
+from shared.web import ApiError
 
 HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
 
@@ -43,26 +40,26 @@ def normalise_instance(raw: str | None) -> str:
     return text
 
 
-def check_public(host: str) -> None:
-    """Refuse hosts that don't resolve, or resolve to anything but public addresses."""
+def transport(instance: str, provider: Provider, egress: Egress) -> PinnedTransport | None:
+    """How calls reach `instance`: pinned to its vetted public addresses (the sandbox is trusted)."""
+    if provider.mode != LIVE:
+        return None
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)}
-    except (socket.gaierror, UnicodeError):
-        raise ApiError(400, "instance_not_found", f"We couldn't find a server called {host}.") from None
-    if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
-        raise ApiError(400, "instance_not_public", f"{host} is not a public Mastodon server.")
+        return PinnedTransport(egress.vet(f"https://{instance}"))
+    except EgressRefused as exc:
+        if exc.reason == NOT_FOUND:
+            raise ApiError(400, "instance_not_found", f"We couldn't find a server called {instance}.") from None
+        raise ApiError(400, "instance_not_public", f"{instance} is not a public Mastodon server.") from None
 
 
-def app_for(instance: str, *, provider: Provider, sessions, cipher, clock) -> AppCredentials:
+def app_for(instance: str, *, provider: Provider, sessions, cipher, clock, egress) -> AppCredentials:
     """Our client credentials on `instance`, registering the app there the first time."""
-    if provider.mode == LIVE:
-        check_public(instance)
     scopes = provider.spec.scope_string()
     with sessions() as session:
         row = session.execute(sa.select(mastodon_apps).where(mastodon_apps.c.instance == instance)).one_or_none()
     if row is not None and row.redirect_uri == provider.redirect_uri and row.scopes == scopes:
         return AppCredentials(row.client_id, cipher.decrypt(row.client_secret, instance)["client_secret"])
-    app = _register(instance, provider, scopes)
+    app = _register(instance, provider, scopes, transport(instance, provider, egress))
     values = dict(client_id=app.client_id, client_secret=cipher.encrypt({"client_secret": app.client_secret}, instance),
                   scopes=scopes, redirect_uri=provider.redirect_uri, created_at=clock())
     try:
@@ -74,16 +71,16 @@ def app_for(instance: str, *, provider: Provider, sessions, cipher, clock) -> Ap
     return app
 
 
-def client_for(provider: Provider, instance: str | None, *, sessions, cipher, clock) -> OAuthClient:
+def client_for(provider: Provider, instance: str | None, *, sessions, cipher, clock, egress) -> OAuthClient:
     """The OAuth client for an attempt: our app's credentials on its instance (Mastodon), else the network's."""
     if not instance:
         return OAuthClient(provider)
-    return OAuthClient(provider, app_for(instance, provider=provider, sessions=sessions, cipher=cipher, clock=clock),
-                       instance)
+    app = app_for(instance, provider=provider, sessions=sessions, cipher=cipher, clock=clock, egress=egress)
+    return OAuthClient(provider, app, instance, transport(instance, provider, egress))
 
 
-def _register(instance: str, provider: Provider, scopes: str) -> AppCredentials:
-    client = OAuthClient(provider, AppCredentials("", ""), instance)
+def _register(instance: str, provider: Provider, scopes: str, via: PinnedTransport | None) -> AppCredentials:
+    client = OAuthClient(provider, AppCredentials("", ""), instance, via)
     try:
         answer = client.post_form(client.url("apps_url"), {
             "client_name": "Post Mate", "redirect_uris": provider.redirect_uri, "scopes": scopes})

@@ -12,7 +12,6 @@ status URL and confirmation code Meta shows the person.
 """
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -23,15 +22,15 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from auth_gateway import SERVICE, metrics
+from auth_gateway.tables import meta_deletions, meta_grants
+from shared import providers
+from shared.encoding import b64url_decode
 from shared.events import AccountRevoked, version_at
 from shared.web import ApiError
 
-from auth_gateway import SERVICE, metrics
-from auth_gateway.tables import meta_deletions, meta_grants
-
 log = logging.getLogger(__name__)
 
-META_NETWORKS = ("facebook", "instagram", "threads")
 KINDS = {"deauthorize": "revoked_at_provider", "data-deletion": "deleted_at_provider"}
 MAX_AGE = timedelta(hours=1)  # Meta calls at once; an older request is a replay
 MAX_SKEW = timedelta(minutes=5)
@@ -41,8 +40,12 @@ class InvalidSignedRequest(Exception):
     """Why a signed_request was refused (kept for the log, never for the caller)."""
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def _signs_callbacks(network: str) -> bool:
+    """Meta's networks call us with signed_request (deauthorize, data deletion)."""
+    try:
+        return providers.spec(network).signed_callbacks
+    except KeyError:
+        return False
 
 
 def verify(signed_request: str, app_secret: str, now: datetime) -> dict:
@@ -51,14 +54,14 @@ def verify(signed_request: str, app_secret: str, now: datetime) -> dict:
     if not dot or not signature or not encoded or not app_secret:
         raise InvalidSignedRequest("malformed")
     try:
-        given = _unb64(signature)
+        given = b64url_decode(signature)
     except (binascii.Error, ValueError):
         raise InvalidSignedRequest("malformed signature") from None
     expected = hmac.new(app_secret.encode(), encoded.encode(), hashlib.sha256).digest()
     if not hmac.compare_digest(given, expected):
         raise InvalidSignedRequest("bad signature")
     try:
-        payload = json.loads(_unb64(encoded))
+        payload = json.loads(b64url_decode(encoded))
     except (binascii.Error, ValueError):
         raise InvalidSignedRequest("malformed payload") from None
     if not isinstance(payload, dict) or str(payload.get("algorithm", "")).upper() != "HMAC-SHA256":
@@ -76,7 +79,7 @@ def verify(signed_request: str, app_secret: str, now: datetime) -> dict:
 
 def remember_grant(session, network: str, granted_by: str, connection_id: str, user_id: str, now) -> None:
     """Called with each new Meta connection: whose removal of our app ends it."""
-    if network not in META_NETWORKS or not granted_by:
+    if not _signs_callbacks(network) or not granted_by:
         return
     session.execute(meta_grants.delete().where(meta_grants.c.connection_id == connection_id))
     session.execute(meta_grants.insert().values(network=network, platform_user_id=granted_by,
@@ -90,7 +93,7 @@ def forget_grant(session, connection_id: str) -> None:
 def receive(network: str, kind: str, signed_request: str, *, registry, sessions, outbox, settings,
             clock) -> dict:
     """Verify the callback, revoke what the person granted, answer what Meta expects."""
-    if network not in META_NETWORKS or kind not in KINDS:
+    if not _signs_callbacks(network) or kind not in KINDS:
         raise ApiError(404, "not_found", "There is no such callback.")
     provider = registry.get(network)
     if not provider.available:

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import logging
 
-from shared.events import AccountConnected, version_at
-from shared.web import ApiError
-
 from auth_gateway import SERVICE, attempts, meta_callbacks, metrics
-from auth_gateway.domain import CONNECTED, EXPIRED, FAILED, FAILURES, OPEN, connection_id, failure_message
-from auth_gateway.providers import Account, Provider
-from auth_gateway.providers import tokens
+from auth_gateway.domain import (
+    CONNECTED,
+    EXPIRED,
+    FAILED,
+    FAILURES,
+    OPEN,
+    connection_id,
+    failure_message,
+)
+from shared.events import AccountConnected, version_at
+from shared.providers import Account, tokens
+from shared.providers.registry import Provider
+from shared.web import ApiError
 
 log = logging.getLogger(__name__)
 

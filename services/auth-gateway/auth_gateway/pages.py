@@ -8,13 +8,12 @@ connected.
 """
 from __future__ import annotations
 
-from shared.web import ApiError
-
 from auth_gateway import attempts, outcomes
 from auth_gateway.adapters.connection_store import StoreUnavailable
 from auth_gateway.adapters.plan_limits import PlanLimitReached, PlanLimitsUnavailable
 from auth_gateway.domain import CHOOSE_PAGES, connection_id
-from auth_gateway.providers import Account
+from shared.providers import Account
+from shared.web import ApiError
 
 
 def choose_pages(attempt_id: str, user_id: str, page_ids: list, *,

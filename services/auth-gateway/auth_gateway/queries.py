@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.web import ApiError
-
 from auth_gateway import attempts, disconnect, outcomes
 from auth_gateway.adapters.connection_store import StoreUnavailable
 from auth_gateway.domain import CHOOSE_PAGES, OPEN, public_status
+from shared.web import ApiError
 
 RECENT = timedelta(minutes=10)  # far longer than the store ever lags
 SHOWN = ("id", "network", "provider_account_id", "handle", "display_name", "status", "status_reason",

@@ -33,14 +33,12 @@ import httpx
 import sqlalchemy as sa
 from atproto_client import exceptions as xrpc
 
-from shared.web import ApiError
-
 from auth_gateway import metrics
-from auth_gateway.bluesky.service_url import Egress, xrpc_client
+from auth_gateway.adapters.oauth import ProviderError
+from auth_gateway.bluesky.xrpc import xrpc_client
 from auth_gateway.mastodon import client_for
-from auth_gateway.providers.client import OAuthClient
-from auth_gateway.providers.errors import ProviderError
 from auth_gateway.tables import pending_revocations
+from shared.providers.egress import Egress, EgressRefused
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +91,12 @@ def backoff(attempts: int) -> timedelta:
     return max(RETRY_BASE / 2, ceiling * random.random())
 
 
-def revoke_due(*, sessions, cipher, registry, settings, clock) -> int:
+def revoke_due(*, sessions, cipher, registry, egress, clock) -> int:
     """One pass over the due rows; returns how many were worked. Ends by counting what
     is left, for the pending gauge (a small table: rows leave once the platform is told)."""
     claimed = _claim(sessions, clock())
     for row in claimed:
-        _work(row, sessions=sessions, cipher=cipher, registry=registry, settings=settings, clock=clock)
+        _work(row, sessions=sessions, cipher=cipher, registry=registry, egress=egress, clock=clock)
     _count_pending(sessions, registry)
     return len(claimed)
 
@@ -124,10 +122,10 @@ def _claim(sessions, now) -> list:
     return rows
 
 
-def _work(row, *, sessions, cipher, registry, settings, clock) -> None:
+def _work(row, *, sessions, cipher, registry, egress, clock) -> None:
     try:
         _revoke(row.network, cipher.decrypt(row.credentials, row.connection_id), row.instance,
-                registry=registry, settings=settings, sessions=sessions, cipher=cipher, clock=clock)
+                registry=registry, egress=egress, sessions=sessions, cipher=cipher, clock=clock)
     except Refused as exc:
         _finish(sessions, row, "refused", f"refused: {exc}")
     except ProviderError as exc:
@@ -161,22 +159,21 @@ def _again(sessions, row, error: str, now) -> None:
              row.connection_id, row.network, error, attempts + 1)
 
 
-def _revoke(network: str, credentials: dict, instance: str | None, *, registry, settings, sessions, cipher,
+def _revoke(network: str, credentials: dict, instance: str | None, *, registry, egress, sessions, cipher,
             clock) -> None:
     if network == "bluesky":
-        return _end_bluesky_session(credentials, settings, registry)
+        return _end_bluesky_session(credentials, egress, registry)
     provider = registry.get(network)
-    client = client_for(provider, instance, sessions=sessions, cipher=cipher, clock=clock) if instance \
-        else OAuthClient(provider)
+    client = client_for(provider, instance, sessions=sessions, cipher=cipher, clock=clock, egress=egress)
     for name, hint in (("refresh_token", "refresh_token"), ("access_token", "access_token")):
         if credentials.get(name):
             client.revoke(credentials[name], hint)
 
 
-def _end_bluesky_session(credentials: dict, settings, registry) -> None:
+def _end_bluesky_session(credentials: dict, egress: Egress, registry) -> None:
     try:
-        target = Egress(allow_private=settings.bluesky_allow_private_service).vet(credentials["pds_url"])
-    except (ApiError, KeyError) as exc:
+        target = egress.vet(credentials["pds_url"])
+    except (EgressRefused, KeyError) as exc:
         raise Refused("the session's server is not one Post Mate may call") from exc
     timeout_s = registry.get("bluesky").timeout_s
     try:
@@ -192,12 +189,12 @@ def _end_bluesky_session(credentials: dict, settings, registry) -> None:
         raise ProviderError("unreachable", exc.__class__.__name__, retryable=True) from None
 
 
-def revoker(interval_s: float = 2.0, *, sessions, cipher, registry, settings, clock):
+def revoker(interval_s: float = 2.0, *, sessions, cipher, registry, egress, clock):
     """A worker loop (see shared.worker.run_loops) running `revoke_due` every `interval_s`."""
     def run(stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                worked = revoke_due(sessions=sessions, cipher=cipher, registry=registry, settings=settings,
+                worked = revoke_due(sessions=sessions, cipher=cipher, registry=registry, egress=egress,
                                     clock=clock)
             except Exception as exc:  # database away: try again next round
                 log.warning("platform revocation pass failed: %s", exc.__class__.__name__)

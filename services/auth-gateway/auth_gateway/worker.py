@@ -1,10 +1,9 @@
 """python -m auth_gateway.worker: relays the outbox to the bus, sweeps expired attempts and revokes
 disconnected accounts' tokens at their platforms."""
-from shared.logs import configure_logging
-from shared.worker import run_loops
-
 from auth_gateway import SERVICE
 from auth_gateway.bootstrap import attempt_sweeper, bootstrap, platform_revoker, relay
+from shared.logs import configure_logging
+from shared.worker import run_loops
 
 
 def main() -> None:

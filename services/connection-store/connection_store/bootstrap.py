@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from connection_store import SERVICE
+from connection_store.handlers import event_handlers
+from connection_store.tables import processed_events
 from shared.config import Settings, load_settings
 from shared.consumer import Consumer
 from shared.crypto import CredentialCipher
 from shared.db import make_engine, session_factory
-
-from connection_store import SERVICE
-from connection_store.handlers import event_handlers
-from connection_store.tables import processed_events
 
 
 @dataclass

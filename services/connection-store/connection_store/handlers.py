@@ -4,10 +4,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from shared.crypto import CredentialCipher
-from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, Event, TokenRefreshed
-
 from connection_store.tables import audit, connections
+from shared.crypto import CredentialCipher
+from shared.events import (
+    AccountConnected,
+    AccountRevoked,
+    ConnectionNeedsReauth,
+    Event,
+    TokenRefreshed,
+)
 
 REVOKE_MESSAGES = {
     "user_disconnected": "You disconnected this account.",

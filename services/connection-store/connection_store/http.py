@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, request
 from sqlalchemy.engine import Engine
 
+from connection_store.tables import connections
 from shared.crypto import CredentialCipher
 from shared.db import is_postgres
 from shared.web import ApiError, require_token
-
-from connection_store.tables import connections
 
 api = Blueprint("connections", __name__)
 # What a list shows; credentials never leave through it.

@@ -1,9 +1,8 @@
 """python -m connection_store.worker: consumes the bus into the store."""
-from shared.logs import configure_logging
-from shared.worker import run_loops
-
 from connection_store import SERVICE
 from connection_store.bootstrap import bootstrap, consumer
+from shared.logs import configure_logging
+from shared.worker import run_loops
 
 
 def main() -> None:

@@ -12,11 +12,10 @@ import re
 
 from flask import Blueprint, current_app, jsonify, request
 
-from shared.web import ApiError, json_body
-
 from panel.demand import InvalidName
 from panel.gateway import Answer
 from panel.users import current_user
+from shared.web import ApiError, json_body
 
 api = Blueprint("api", __name__, url_prefix="/api")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")

@@ -10,14 +10,13 @@ from urllib.parse import urlsplit
 
 from flask import make_response, render_template
 
-from shared.config import Settings, load_settings
-from shared.web import create_base_app
-
 from panel import SERVICE
 from panel.api import api
 from panel.demand import DemandStore
 from panel.gateway import DashboardApi
 from panel.users import current_user, remember
+from shared.config import Settings, load_settings
+from shared.web import create_base_app
 
 POLL_MS = 1000  # how often the page asks the gateway how a connect attempt is going
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

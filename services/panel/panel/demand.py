@@ -23,7 +23,7 @@ from pathlib import Path
 
 from prometheus_client import Counter
 
-from shared.config import NETWORKS
+from shared import providers
 
 NETWORK_REQUESTS = Counter("panel_network_requests_total",
                            "Users asking for a network we don't support (once per user and network)", ["network"])
@@ -81,7 +81,7 @@ class DemandStore:
         key = normalise(name)
         if len(key) < 2:
             raise InvalidName("Type the network's name, for example Reddit.")
-        if key in NETWORKS:
+        if key in providers.networks():
             return Outcome(key, label(key), supported=True, counted=False)
         now = datetime.now(timezone.utc).isoformat()
         with closing(self._connect()) as conn, conn:

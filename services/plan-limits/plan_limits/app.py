@@ -4,13 +4,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import request
 
-from shared import bus
-from shared.web import create_base_app
-
 from plan_limits import SERVICE, metrics
 from plan_limits.bootstrap import Deps, bootstrap
 from plan_limits.http import api
 from plan_limits.tables import plans
+from shared import bus
+from shared.web import create_base_app
 
 
 def create_app(settings=None, deps: Deps | None = None):

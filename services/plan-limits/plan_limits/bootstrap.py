@@ -8,14 +8,13 @@ from typing import Callable
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from plan_limits import SERVICE
+from plan_limits.handlers import EVENT_HANDLERS
+from plan_limits.tables import processed_events
 from shared.config import Settings, load_settings
 from shared.consumer import Consumer
 from shared.db import make_engine, session_factory
 from shared.events import utcnow
-
-from plan_limits import SERVICE
-from plan_limits.handlers import EVENT_HANDLERS
-from plan_limits.tables import processed_events
 
 Clock = Callable[[], datetime]
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, Event
-
 from plan_limits import repository
+from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, Event
 
 
 def _is_newer(row, event: Event) -> bool:

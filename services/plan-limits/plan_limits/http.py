@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from shared.config import NETWORKS
-from shared.web import ApiError, json_body, require_token
-
 from plan_limits import plans, reservations
 from plan_limits.domain import PlanLimitReached, Quota, UnknownPlan
+from shared import providers
+from shared.web import ApiError, json_body, require_token
 
 api = Blueprint("plan_limits", __name__)
 
@@ -85,7 +84,7 @@ def reserve():
     require_token(_deps().settings.internal_token)
     body = _only(json_body(), "user_id", "network", "reconnect_connection_id")
     user_id, network = _text(body, "user_id", 200), _text(body, "network", 32)
-    if network not in NETWORKS:
+    if network not in providers.networks():
         raise ApiError(400, "unknown_network", f"'{network}' is not a network Post Mate connects.")
     reservation = reservations.reserve(user_id, network, _text(body, "reconnect_connection_id", 64, required=False),
                                        ttl_s=_deps().settings.reservation_ttl_s, **_context())

@@ -3,11 +3,10 @@ sweeps expired reservations."""
 import logging
 import threading
 
-from shared.logs import configure_logging
-from shared.worker import run_loops
-
 from plan_limits import SERVICE, reservations
 from plan_limits.bootstrap import Deps, bootstrap, consumer
+from shared.logs import configure_logging
+from shared.worker import run_loops
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 5.0  # expired reservations already stop counting; this only clears the rows

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from flask import Flask, g
 
-from provider_sandbox import consent, graph, identity, inspection, mastodon, revocation, token_endpoint
+from provider_sandbox import (
+    consent,
+    graph,
+    identity,
+    inspection,
+    mastodon,
+    revocation,
+    token_endpoint,
+)
 from provider_sandbox.networks import NETWORKS, Network
 
 ROLES = {  # role → (view, methods); None: the network's own token_methods

@@ -6,7 +6,7 @@ Out: tables rate_limits, attempts (kind app_password), outbox → AccountConnect
      com.atproto.server.createSession / deleteSession, app.bsky.actor.getProfile
 
 `http` (route) → `connect` (the use case) → `rate_limit`, `identity` (where the
-account lives), `login` (the atproto session), `service_url` (the SSRF guard),
+account lives), `login` (the atproto session), `xrpc` (Bluesky servers through shared.providers.egress, the SSRF guard),
 `domain` (shapes, scopes), `errors` (every refusal's status and sentence),
 `wiring` (settings → collaborators). README.md in this folder is the contract.
 """

@@ -25,20 +25,27 @@ import logging
 import uuid
 from datetime import timedelta
 
-from shared.logs import remember_secret
-from shared.web import ApiError
-
 from auth_gateway import attempts, metrics, outcomes
 from auth_gateway import connect as oauth_connect
 from auth_gateway.bluesky import identity, login, rate_limit
-from auth_gateway.bluesky.domain import (APP_PASS_PRIVILEGED, NETWORK, PRIVILEGED_NOTICE, BlueskyLogin, Session,
-                                         check_app_password, normalise_handle, refusal_of)
+from auth_gateway.bluesky.domain import (
+    APP_PASS_PRIVILEGED,
+    NETWORK,
+    PRIVILEGED_NOTICE,
+    BlueskyLogin,
+    Session,
+    check_app_password,
+    normalise_handle,
+    refusal_of,
+)
 from auth_gateway.bluesky.errors import refuse
 from auth_gateway.bluesky.identity import Place
-from auth_gateway.bluesky.service_url import parse_service
+from auth_gateway.bluesky.xrpc import parse_service
 from auth_gateway.domain import FAILED, OPEN, PENDING, connection_id
-from auth_gateway.providers import Account
 from auth_gateway.queries import SHOWN
+from shared.logs import remember_secret
+from shared.providers import Account
+from shared.web import ApiError
 
 log = logging.getLogger(__name__)
 KIND = "app_password"

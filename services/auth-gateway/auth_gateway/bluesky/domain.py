@@ -9,13 +9,12 @@ straight from the server we asked, and the claim only decides whether we keep it
 """
 from __future__ import annotations
 
-import base64
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from auth_gateway.bluesky.errors import refuse
+from shared.encoding import unverified_claims
 
 NETWORK = "bluesky"
 HANDLE = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -95,10 +94,4 @@ def refusal_of(session: Session, expected_did: str, handle: str, host: str):
     return None
 
 
-def jwt_claims(token: str) -> dict:
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return {}
-    return claims if isinstance(claims, dict) else {}
+jwt_claims = unverified_claims

@@ -13,12 +13,11 @@ import ipaddress
 from flask import Blueprint, Flask, current_app, g, request
 from prometheus_client import Counter
 
-from shared.web import ApiError, json_body
-
 from auth_gateway import http as dashboard_http
 from auth_gateway.bluesky import wiring
 from auth_gateway.bluesky.connect import connect_bluesky, parse_login
-from auth_gateway.bluesky.service_url import Resolver, system_resolver
+from shared.providers.egress import Resolver, system_resolver
+from shared.web import ApiError, json_body
 
 bluesky = Blueprint("bluesky", __name__)
 ADDRESS_HEADER = "X-PostMate-Client-Address"

@@ -1,6 +1,6 @@
 """Where a Bluesky account lives: handle → DID → DID document → its PDS.
 
-With a `service` URL, the user named the server: it is vetted (service_url) and
+With a `service` URL, the user named the server: it is vetted (the egress rule) and
 asked to resolve the handle. Without one, the entryway resolves the handle
 (`com.atproto.identity.resolveHandle`; https://bsky.social unless
 POSTMATE_BLUESKY_SERVICE_URL says otherwise), the PLC directory (or the did:web
@@ -18,7 +18,8 @@ from atproto_client import exceptions as xrpc
 
 from auth_gateway.bluesky.domain import check_did
 from auth_gateway.bluesky.errors import from_xrpc, refuse, xrpc_error_name
-from auth_gateway.bluesky.service_url import Egress, Target, get_json, xrpc_client
+from auth_gateway.bluesky.xrpc import get_json, vet, xrpc_client
+from shared.providers.egress import Egress, Target
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,13 @@ class Place:
 
 def locate(handle: str, service: str | None, *, directory: Directory, egress: Egress, timeout_s: float) -> Place:
     if service:
-        pds = egress.vet(service)
+        pds = vet(egress, service)
         return Place(resolve_handle(pds, handle, timeout_s), pds)
     entryway = egress.trusted(directory.entryway)
     did = resolve_handle(entryway, handle, timeout_s)
     if directory.plc_url is None:
         return Place(did, entryway)
-    return Place(did, egress.vet(pds_endpoint(did, handle, directory.plc_url, egress, timeout_s)))
+    return Place(did, vet(egress, pds_endpoint(did, handle, directory.plc_url, egress, timeout_s)))
 
 
 def resolve_handle(server: Target, handle: str, timeout_s: float) -> str:
@@ -66,7 +67,7 @@ def pds_endpoint(did: str, handle: str, plc_url: str, egress: Egress, timeout_s:
         server, path = egress.trusted(plc_url), f"/{did}"
     else:
         host = did.removeprefix("did:web:").replace("%3A", ":").replace("%3a", ":")
-        server, path = egress.vet(f"https://{host}"), "/.well-known/did.json"
+        server, path = vet(egress, f"https://{host}"), "/.well-known/did.json"
     try:
         response = get_json(server, path, timeout_s)
     except httpx.HTTPError:

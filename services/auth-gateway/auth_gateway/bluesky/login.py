@@ -14,11 +14,11 @@ import logging
 import httpx
 from atproto_client import exceptions as xrpc
 
-from shared.logs import remember_secret
-
 from auth_gateway.bluesky.domain import Session
 from auth_gateway.bluesky.errors import from_xrpc
-from auth_gateway.bluesky.service_url import Target, xrpc_client
+from auth_gateway.bluesky.xrpc import xrpc_client
+from shared.logs import remember_secret
+from shared.providers.egress import Target
 
 log = logging.getLogger(__name__)
 PROFILE_TIMEOUT_S = 3.0  # a name is nice to have, never worth a slow connect

@@ -23,10 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shared.db import UtcDateTime
-
 from auth_gateway.bluesky.errors import refuse
 from auth_gateway.tables import rate_limits
+from shared.db import UtcDateTime
 
 
 @dataclass(frozen=True)

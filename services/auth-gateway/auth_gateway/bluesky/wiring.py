@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.config import Settings
-
 from auth_gateway.bluesky.domain import NETWORK
 from auth_gateway.bluesky.identity import Directory
 from auth_gateway.bluesky.rate_limit import LoginLimits
-from auth_gateway.bluesky.service_url import Egress, Resolver, system_resolver
-from auth_gateway.providers import SANDBOX, Registry
+from shared.config import Settings
+from shared.providers.egress import Egress, Resolver, system_resolver
+from shared.providers.registry import SANDBOX, Registry
 
 ENTRYWAY = "https://bsky.social"
 PLC_DIRECTORY = "https://plc.directory"

@@ -1,5 +1,4 @@
-from shared.db import run_alembic_env
-
 from connection_store.tables import metadata
+from shared.db import run_alembic_env
 
 run_alembic_env(metadata)

@@ -1,10 +1,14 @@
-"""The OAuth conversation with one network, through Authlib.
+"""The OAuth conversation with one network, through Authlib's httpx client.
 
 Authlib builds the authorization URL (state, PKCE S256) and exchanges the code;
 this module adds what differs per network: how the client authenticates
 (Basic, body — with TikTok's `client_key` — or the query of Facebook's GET
 token endpoint), Meta's short → long-lived swap, the identity call, and error
-and timeout handling that turns every failure into a ProviderError.
+and timeout handling that turns every failure into a ProviderError. The
+network's facts come from shared.providers.
+
+Redirects are never followed. A host the user named (a Mastodon instance) is
+reached only through `transport`: shared.providers.egress's pinned transport.
 """
 from __future__ import annotations
 
@@ -13,16 +17,44 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
+import httpx
 from authlib.common.urls import add_params_to_qs, add_params_to_uri
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
+from authlib.integrations.httpx_client import OAuth2Client
 
 from shared.logs import remember_secret
+from shared.providers.egress import EgressRefused
+from shared.providers.errors import read_error
+from shared.providers.registry import Provider
+from shared.providers.spec import Account
 
-from auth_gateway.providers.errors import ProviderError, json_or_raise, translate
-from auth_gateway.providers.registry import Provider
-from auth_gateway.providers.spec import Account
+
+class ProviderError(Exception):
+    """The platform refused, or did not answer. `retryable`: the same request may work later."""
+
+    def __init__(self, error: str, description: str = "", *, retryable: bool = False, status: int | None = None):
+        super().__init__(f"{error}: {description}" if description else error)
+        self.error, self.description, self.retryable, self.status = error, description, retryable, status
+
+
+def json_or_raise(response: httpx.Response) -> dict:
+    """The JSON object of a successful answer; ProviderError for anything else. 5xx, 429 and
+    Meta's throttling are retryable; every other refusal is the platform saying no."""
+    status = response.status_code
+    if status >= 500 or status == 429:
+        raise ProviderError("platform_unavailable", f"HTTP {status}", retryable=True, status=status)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ProviderError("bad_response", f"HTTP {status}, not a JSON object", status=status)
+    problem = read_error(body)
+    if problem:
+        raise ProviderError(problem.error, problem.description, retryable=problem.throttled, status=status)
+    if status >= 300:
+        raise ProviderError(f"http_{status}", "", status=status)
+    return body
 
 
 @dataclass(frozen=True)
@@ -47,28 +79,34 @@ def _dig(data, path: str):
 def _transport_errors():
     try:
         yield
-    except requests.RequestException as exc:
-        raise translate(exc) from None
+    except httpx.TimeoutException:
+        raise ProviderError("timeout", "the platform did not answer in time", retryable=True) from None
+    except httpx.HTTPError as exc:
+        raise ProviderError("unreachable", exc.__class__.__name__, retryable=True) from None
+    except EgressRefused as exc:  # a redirect elsewhere, or an address the rule refuses
+        raise ProviderError("egress_refused", exc.reason) from None
     except OAuthError as exc:
         raise ProviderError(exc.error, exc.description or "") from None
 
 
 class OAuthClient:
-    def __init__(self, provider: Provider, app: AppCredentials | None = None, instance: str | None = None):
-        self.provider, self.spec, self.instance = provider, provider.spec, instance
+    def __init__(self, provider: Provider, app: AppCredentials | None = None, instance: str | None = None,
+                 transport: httpx.BaseTransport | None = None):
+        self.provider, self.spec, self.instance, self.transport = provider, provider.spec, instance, transport
         self.app = app or AppCredentials(provider.client_id, provider.client_secret)
 
     def url(self, name: str) -> str:
         return self.provider.url(name, self.instance)
 
     # -- Authlib --------------------------------------------------------------
-    def _session(self) -> OAuth2Session:
+    def _session(self) -> OAuth2Client:
         auth_method = {"basic": "client_secret_basic"}.get(self.spec.client_auth, "postmate")
-        session = OAuth2Session(
+        session = OAuth2Client(
             client_id=self.app.client_id, client_secret=self.app.client_secret,
             token_endpoint_auth_method=auth_method, revocation_endpoint_auth_method=auth_method,
             scope=self.spec.scope_string(), redirect_uri=self.provider.redirect_uri,
-            code_challenge_method="S256" if self.spec.pkce else None)
+            code_challenge_method="S256" if self.spec.pkce else None,
+            transport=self.transport, timeout=self.provider.timeout_s)
         session.register_client_auth_method(("postmate", self._client_auth))
         session.register_compliance_hook("access_token_response", self._checked)
         return session
@@ -80,7 +118,7 @@ class OAuthClient:
             return add_params_to_uri(uri, credentials), headers, body
         return uri, headers, add_params_to_qs(body or "", credentials)
 
-    def _checked(self, response: requests.Response) -> requests.Response:
+    def _checked(self, response: httpx.Response) -> httpx.Response:
         body = json_or_raise(response)
         if self.spec.token_response_fix:
             body = self.spec.token_response_fix(body)
@@ -106,8 +144,7 @@ class OAuthClient:
             code = code.removesuffix(self.spec.code_suffix)
         extra = {"code_verifier": code_verifier} if self.spec.pkce and code_verifier else {}
         with _transport_errors(), self._session() as session:
-            token = session.fetch_token(self.url("token_url"), method=self.spec.token_method, code=code,
-                                        timeout=self.provider.timeout_s, **extra)
+            token = session.fetch_token(self.url("token_url"), method=self.spec.token_method, code=code, **extra)
         return dict(token)
 
     def revoke(self, token: str, hint: str) -> None:
@@ -115,8 +152,7 @@ class OAuthClient:
         (Google answers 400 invalid_token for it); anything else raises ProviderError."""
         remember_secret(token)
         with _transport_errors(), self._session() as session:
-            response = session.revoke_token(self.url("revoke_url"), token=token, token_type_hint=hint,
-                                            timeout=self.provider.timeout_s)
+            response = session.revoke_token(self.url("revoke_url"), token=token, token_type_hint=hint)
         if response.status_code < 300:
             return
         try:
@@ -167,12 +203,14 @@ class OAuthClient:
             params = {**params, "access_token": access_token}
         elif access_token:
             headers["Authorization"] = f"Bearer {access_token}"
-        with _transport_errors():
-            response = requests.get(url, params=params, headers=headers, timeout=self.provider.timeout_s)
+        with _transport_errors(), self._http() as http:
+            response = http.get(url, params=params, headers=headers)
         return json_or_raise(response)
 
     def post_form(self, url: str, data: dict) -> dict:
-        with _transport_errors():
-            response = requests.post(url, data=data, headers={"Accept": "application/json"},
-                                     timeout=self.provider.timeout_s)
+        with _transport_errors(), self._http() as http:
+            response = http.post(url, data=data, headers={"Accept": "application/json"})
         return json_or_raise(response)
+
+    def _http(self) -> httpx.Client:
+        return httpx.Client(transport=self.transport, timeout=self.provider.timeout_s)

@@ -1,12 +1,14 @@
-"""The shape of one network's entry in the registry: plain, frozen data.
+"""The shape of one network's entry in the catalogue: plain, frozen data.
 
-Every URL is the platform's real one; `settings.py` in this package turns it into
-the sandbox's or an operator's override. Quirks that data can't express are
-small functions in `quirks.py`, named by the spec that uses them.
+Every URL is the platform's real one; `registry.py` turns it into the sandbox's
+or an operator's override. Quirks that data can't express are small functions in
+`quirks.py`, named by the spec that uses them. `Renewal` holds how the network's
+access is kept alive; the token refresher plans its work from it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable, Mapping
 
 
@@ -39,6 +41,27 @@ class LongLivedExchange:
     send_client_id: bool = False
 
 
+# How a network's access is renewed.
+OAUTH_REFRESH = "oauth_refresh"      # refresh-token grant at the token endpoint
+META_LONG_LIVED = "meta_long_lived"  # ig_refresh_token / th_refresh_token on the token itself
+REAUTH_ONLY = "reauth_only"          # no refresh token: the user reconnects ahead of expiry (LinkedIn)
+NEVER_EXPIRES = "never_expires"      # a health check now and then (Facebook Pages, Mastodon)
+BLUESKY_SESSION = "bluesky_session"  # com.atproto.server.refreshSession
+
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """How a network's tokens live and are renewed (the facts; the refresher's policy plans from them)."""
+    strategy: str = OAUTH_REFRESH
+    lead: timedelta = 10 * MINUTE        # renew this long before expiry (at most half the token's life)
+    min_age: timedelta = timedelta(0)    # the platform refuses to renew younger tokens
+    lifetime: timedelta | None = None    # assumed when the platform didn't say
+    idle_limit: timedelta | None = None  # tokens unused this long may be dropped → keep-alive
+    rotates: bool = False                # a refresh spends the old refresh token (no grace)
+
+
 @dataclass(frozen=True)
 class ProviderSpec:
     id: str
@@ -62,6 +85,12 @@ class ProviderSpec:
     # Several accounts from one login (Facebook Pages); None: the identity call's one account.
     list_accounts: Callable | None = None
     extra_urls: Mapping[str, str] = field(default_factory=dict)  # e.g. Facebook's pages list
+    # Endpoints only the refresher calls: Meta's self-refresh of a long-lived token, and the
+    # cheap call that tells a token that never expires still works (None: the identity call).
+    refresh_url: str | None = None
+    health_url: str | None = None
+    renewal: Renewal = field(default_factory=Renewal)
+    signed_callbacks: bool = False  # Meta's deauthorize / data-deletion signed_request callbacks
     per_instance: bool = False  # Mastodon: the user names the host; our app is registered there
     note: str = ""  # shown in GET /v1/networks when the network works differently
 

@@ -10,7 +10,8 @@ Modes:
 - unconfigured: neither; GET /v1/networks shows the network as unavailable.
 POSTMATE_<NETWORK>_MODE=live|sandbox forces a mode. Any URL can be overridden per
 network (POSTMATE_<NETWORK>_TOKEN_URL=…, …_AUTHORIZE_URL, …_IDENTITY_URL,
-…_LONG_LIVED_URL, …_PAGES_URL, …_ME_URL, …_APPS_URL, …_REVOKE_URL; `{instance}` is filled
+…_LONG_LIVED_URL, …_PAGES_URL, …_ME_URL, …_APPS_URL, …_REVOKE_URL, …_REFRESH_URL, …_HEALTH_URL;
+`{instance}` is filled
 in for Mastodon), as can REDIRECT_URI and TIMEOUT_S.
 """
 from __future__ import annotations
@@ -20,9 +21,8 @@ from typing import Iterator, Mapping
 from urllib.parse import urlsplit
 
 from shared.config import ConfigError, Settings
-
-from auth_gateway.providers.catalog import CATALOG
-from auth_gateway.providers.spec import ProviderSpec
+from shared.providers import specs
+from shared.providers.spec import ProviderSpec
 
 LIVE, SANDBOX, UNCONFIGURED = "live", "sandbox", "unconfigured"
 DEFAULT_TIMEOUT_S = 10.0
@@ -52,7 +52,8 @@ class Provider:
         return self.mode != UNCONFIGURED
 
     def url(self, name: str, instance: str | None = None) -> str:
-        """Endpoint `name` (authorize_url, token_url, identity_url, long_lived_url, revoke_url, pages_url, me_url, apps_url)."""
+        """Endpoint `name` (authorize_url, token_url, identity_url, long_lived_url, revoke_url, refresh_url,
+        health_url, pages_url, me_url, apps_url): the operator's override, the sandbox's address, or the real one."""
         if self.overrides.get(name):
             return self.overrides[name].replace("{instance}", instance or "")
         real = self._real_url(name).replace("{instance}", instance or "")
@@ -62,6 +63,7 @@ class Provider:
     def _real_url(self, name: str) -> str:
         spec = self.spec
         found = {"authorize_url": spec.authorize_url, "token_url": spec.token_url, "revoke_url": spec.revoke_url,
+                 "refresh_url": spec.refresh_url, "health_url": spec.health_url,
                  "identity_url": spec.identity.url if spec.identity else None,
                  "long_lived_url": spec.long_lived.url if spec.long_lived else None, **spec.extra_urls}.get(name)
         if not found:
@@ -113,7 +115,7 @@ def _timeout(network: str, raw: str | None) -> float:
 
 class Registry:
     def __init__(self, settings: Settings):
-        self._providers = {spec.id: resolve(spec, settings) for spec in CATALOG}
+        self._providers = {spec.id: resolve(spec, settings) for spec in specs()}
 
     def get(self, network: str) -> Provider:
         try:

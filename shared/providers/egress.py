@@ -1,37 +1,43 @@
-"""The SSRF guard: Bluesky servers we reach because a user (or a DID document) named them.
+"""The only way to reach a host a user named: Mastodon instances, Bluesky PDSes, and
+the servers an account's DID document names — server-side request targets chosen
+by someone else.
 
-A `service` URL typed by the user, and the PDS endpoint an account's DID document
-names, are server-side request targets chosen by someone else. The rule: https
-only, and every address the host resolves to must be public — not private,
-loopback, link-local, unspecified, multicast or reserved (IPv4, IPv6, and IPv4
-inside IPv6). `POSTMATE_BLUESKY_ALLOW_PRIVATE_SERVICE=1` lifts it for a PDS on
-this machine (`make run`, tests). Endpoints the operator configured (the
-entryway, the PLC directory) are trusted.
+The rule: https only, and every address the host resolves to must be public — not
+private, loopback, link-local, unspecified, multicast or reserved (IPv4, IPv6, and
+IPv4 inside IPv6). `allow_private` (POSTMATE_BLUESKY_ALLOW_PRIVATE_SERVICE=1) lifts
+it for a server on this machine (`make run`, tests). Endpoints the operator
+configured (the provider sandbox, the Bluesky entryway, the PLC directory) are
+`trusted`.
 
 Checking once is not enough: DNS may answer differently when the connection is
 made (rebinding), and a server may redirect. So every request goes through
-`PinnedTransport`, which connects only to the addresses that were vetted (TLS
-still checks the certificate against the hostname, via SNI) and refuses any
+`PinnedTransport` (httpx), which connects only to the addresses that were vetted
+(TLS still checks the certificate against the hostname, via SNI) and refuses any
 request for another origin, redirects included. Names are resolved through a
-`Resolver` (host, port → addresses) that tests replace.
+`Resolver` (host, port → addresses) that tests replace. A refusal is
+`EgressRefused`, with a reason each caller turns into its own sentence.
 """
 from __future__ import annotations
 
 import ipaddress
 import socket
 import ssl
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
-from urllib.parse import urlsplit
+from typing import Callable, Sequence
 
 import httpx
-from atproto_client import Client
-from atproto_client.request import Request
-
-from auth_gateway.bluesky.errors import refuse
 
 Resolver = Callable[[str, int], Sequence[str]]  # raises OSError (or returns nothing) for an unknown name
+
+# Why a host was refused.
+INVALID_URL, NOT_HTTPS, NOT_PUBLIC, NOT_FOUND, ELSEWHERE = "invalid_url", "not_https", "not_public", "not_found", \
+    "elsewhere"
+
+
+class EgressRefused(Exception):
+    def __init__(self, reason: str, host: str = ""):
+        super().__init__(f"{reason}: {host}" if host else reason)
+        self.reason, self.host = reason, host
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -44,23 +50,6 @@ def is_public(address: str) -> bool:
         ip = ip.ipv4_mapped
     return ip.is_global and not (ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local
                                  or ip.is_unspecified or ip.is_reserved)
-
-
-def parse_service(raw) -> str:
-    """What the user typed → "https://host[:port]"; a bare host name gets https://."""
-    text = raw.strip() if isinstance(raw, str) else ""
-    if text and "://" not in text:
-        text = "https://" + text
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-        host = (parts.hostname or "").encode("idna").decode()
-    except (ValueError, UnicodeError):
-        raise refuse("invalid_service") from None
-    if parts.scheme not in ("http", "https") or not host or parts.username or parts.password \
-            or parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise refuse("invalid_service")
-    return f"{parts.scheme}://{_netloc(host, port)}"
 
 
 def origin_of(url: str | httpx.URL) -> str:
@@ -102,16 +91,16 @@ class Egress:
         try:
             parsed = httpx.URL(url)
         except httpx.InvalidURL:
-            raise refuse("invalid_service") from None
+            raise EgressRefused(INVALID_URL) from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise refuse("invalid_service")
+            raise EgressRefused(INVALID_URL)
         if self.allow_private:
             return Target(url)
         if parsed.scheme != "https":
-            raise refuse("service_not_https")
+            raise EgressRefused(NOT_HTTPS, parsed.host)
         addresses = self._addresses(parsed.host, parsed.port or 443)
         if not addresses or not all(is_public(a) for a in addresses):
-            raise refuse("service_not_public", host=parsed.host)
+            raise EgressRefused(NOT_PUBLIC, parsed.host)
         return Target(url, tuple(addresses))
 
     def _addresses(self, host: str, port: int) -> list[str]:
@@ -122,7 +111,7 @@ class Egress:
         try:
             return list(dict.fromkeys(self.resolver(host, port)))
         except (OSError, UnicodeError, LookupError):
-            raise refuse("service_not_found", host=host) from None
+            raise EgressRefused(NOT_FOUND, host) from None
 
 
 class PinnedTransport(httpx.BaseTransport):
@@ -134,7 +123,7 @@ class PinnedTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if origin_of(request.url) != self.origin:  # a redirect to somewhere else
-            raise refuse("bluesky_error", host=self.host, error="it sent Post Mate to another server")
+            raise EgressRefused(ELSEWHERE, self.host)
         if self.addresses is None:
             return self._inner.handle_request(request)
         request.extensions = {**request.extensions, "sni_hostname": self.host}  # Host header stays the name
@@ -151,16 +140,6 @@ class PinnedTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-@contextmanager
-def xrpc_client(target: Target, timeout_s: float) -> Iterator[Client]:
-    """An atproto SDK client whose every request goes through the guard."""
-    request = Request(transport=PinnedTransport(target), timeout=timeout_s)
-    try:
-        yield Client(base_url=target.url, request=request)
-    finally:
-        request.close()
-
-
-def get_json(target: Target, path: str, timeout_s: float) -> httpx.Response:
-    with httpx.Client(transport=PinnedTransport(target), timeout=timeout_s) as http:
-        return http.get(target.url + path, headers={"Accept": "application/json"})
+def http_client(target: Target, timeout_s: float) -> httpx.Client:
+    """An httpx client that reaches only `target` (pinned; a redirect elsewhere is refused)."""
+    return httpx.Client(transport=PinnedTransport(target), timeout=timeout_s)

@@ -1,4 +1,6 @@
-"""One entry per network: endpoints, scopes and why we ask for each, quirks.
+"""One entry per network: endpoints, scopes and why we ask for each, quirks, how
+its tokens live. `CATALOG` is the one list of networks: everything else derives
+from it (`NETWORKS`, settings, the event catalogue, plan-limits, the refresher).
 
 Scopes are the product's promise (design.md) plus only what the platform needs
 for the same job — publishing, knowing which account connected, keeping access
@@ -7,8 +9,21 @@ test suite holds an allow-list per network and a deny-list of patterns.
 """
 from __future__ import annotations
 
-from auth_gateway.providers import quirks
-from auth_gateway.providers.spec import IdentityCall, LongLivedExchange, ProviderSpec, Scope
+from shared.providers import quirks
+from shared.providers.spec import (
+                                   BLUESKY_SESSION,
+                                   DAY,
+                                   HOUR,
+                                   META_LONG_LIVED,
+                                   MINUTE,
+                                   NEVER_EXPIRES,
+                                   REAUTH_ONLY,
+                                   IdentityCall,
+                                   LongLivedExchange,
+                                   ProviderSpec,
+                                   Renewal,
+                                   Scope,
+)
 
 GRAPH = "v21.0"  # Meta Graph API version; override the URLs to move on
 GOOGLE = "https://www.googleapis.com/auth/"
@@ -30,6 +45,10 @@ INSTAGRAM = ProviderSpec(
     identity=IdentityCall(f"https://graph.instagram.com/{GRAPH}/me", {"fields": "user_id,username,name"},
                           id="user_id", token_in="query"),
     token_response_fix=quirks.unwrap_data_list,
+    refresh_url="https://graph.instagram.com/refresh_access_token",
+    # Long-lived tokens last 60 days and renew themselves once at least 24 h old.
+    renewal=Renewal(META_LONG_LIVED, lead=10 * DAY, min_age=25 * HOUR, lifetime=60 * DAY),
+    signed_callbacks=True,
 )
 
 FACEBOOK = ProviderSpec(
@@ -52,6 +71,9 @@ FACEBOOK = ProviderSpec(
     extra_urls={"pages_url": f"https://graph.facebook.com/{GRAPH}/me/accounts",
                 "me_url": f"https://graph.facebook.com/{GRAPH}/me"},
     list_accounts=quirks.facebook_pages,
+    health_url=f"https://graph.facebook.com/{GRAPH}/me",  # a Page token's /me is the Page
+    renewal=Renewal(NEVER_EXPIRES, lead=7 * DAY),  # Page tokens from a long-lived user token don't expire
+    signed_callbacks=True,
     note="Each Facebook Page you choose is one connection.",
 )
 
@@ -69,6 +91,9 @@ THREADS = ProviderSpec(
     scope_separator=",", code_suffix="#_",
     long_lived=LongLivedExchange("https://graph.threads.com/access_token", "th_exchange_token"),
     identity=IdentityCall("https://graph.threads.com/v1.0/me", {"fields": "id,username,name"}, token_in="query"),
+    refresh_url="https://graph.threads.com/refresh_access_token",
+    renewal=Renewal(META_LONG_LIVED, lead=10 * DAY, min_age=25 * HOUR, lifetime=60 * DAY),
+    signed_callbacks=True,
 )
 
 TIKTOK = ProviderSpec(
@@ -86,6 +111,7 @@ TIKTOK = ProviderSpec(
                           {"fields": "open_id,union_id,avatar_url,display_name"},
                           id="data.user.open_id", handle="data.user.display_name", name="data.user.display_name",
                           at_handle=False),
+    renewal=Renewal(lead=20 * MINUTE, rotates=True),
 )
 
 YOUTUBE = ProviderSpec(
@@ -105,6 +131,8 @@ YOUTUBE = ProviderSpec(
     identity=IdentityCall("https://www.googleapis.com/youtube/v3/channels", {"part": "id,snippet", "mine": "true"},
                           id="items.0.id", handle="items.0.snippet.customUrl", name="items.0.snippet.title",
                           missing="no_channel"),
+    # Google drops refresh tokens unused for six months.
+    renewal=Renewal(lead=10 * MINUTE, idle_limit=180 * DAY),
 )
 
 LINKEDIN = ProviderSpec(
@@ -119,6 +147,8 @@ LINKEDIN = ProviderSpec(
     ),
     identity=IdentityCall("https://api.linkedin.com/v2/userinfo", id="sub", handle="name", name="name",
                           at_handle=False),
+    # Most apps get no refresh token: the user is asked to reconnect a week before the 60 days end.
+    renewal=Renewal(REAUTH_ONLY, lead=7 * DAY, lifetime=60 * DAY),
 )
 
 X = ProviderSpec(
@@ -135,6 +165,7 @@ X = ProviderSpec(
     ),
     pkce=True, client_auth="basic",
     identity=IdentityCall("https://api.x.com/2/users/me", id="data.id", handle="data.username", name="data.name"),
+    renewal=Renewal(lead=15 * MINUTE, rotates=True),
 )
 
 PINTEREST = ProviderSpec(
@@ -149,6 +180,7 @@ PINTEREST = ProviderSpec(
     scope_separator=",", client_auth="basic",
     identity=IdentityCall("https://api.pinterest.com/v5/user_account", id="id", handle="username",
                           name="business_name"),
+    renewal=Renewal(lead=3 * DAY, rotates=True),  # 30-day access tokens
 )
 
 MASTODON = ProviderSpec(
@@ -167,6 +199,7 @@ MASTODON = ProviderSpec(
                           name="display_name"),
     extra_urls={"apps_url": "https://{instance}/api/v1/apps"},
     per_instance=True,
+    renewal=Renewal(NEVER_EXPIRES),
     note="Any Mastodon server: name yours (for example mastodon.social).",
 )
 
@@ -177,6 +210,10 @@ BLUESKY = ProviderSpec(
               "Bluesky has no granular permissions: an app password lets Post Mate post for you, and deleting it "
               "in Bluesky's settings disconnects Post Mate without touching your main password."),
     ),
+    # Rotates, but the reference PDS accepts the spent refresh JWT for a 2 h grace.
+    renewal=Renewal(BLUESKY_SESSION, lead=10 * MINUTE),
+    # The entryway that resolves handles and, for sessions stored without their PDS, refreshes them.
+    extra_urls={"service_url": "https://bsky.social"},
     note="Create an app password at bsky.app/settings/app-passwords and paste it here.",
 )
 

@@ -1,7 +1,7 @@
 """Per-network quirks that plain data can't express, each a small function."""
 from __future__ import annotations
 
-from auth_gateway.providers.spec import Account
+from shared.providers.spec import Account
 
 
 def unwrap_data_list(body: dict) -> dict:
