@@ -18,9 +18,13 @@ import pytest
 
 from shared.config import SERVICES, Settings, load_settings
 
+pytest_plugins = ["tests.tiers"]
+
 PG_ADMIN_URL = os.environ.get("POSTMATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 RABBIT_URL = os.environ.get("POSTMATE_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
 REPO = Path(__file__).resolve().parent.parent
+
+from tests.support import LogCapture  # noqa: E402
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -132,7 +136,9 @@ def settings(make_settings, backend) -> Settings:
     return settings
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture
+def captured_logs() -> LogCapture:
+    """Everything logged during the test: its text as production writes it, `.records` before scrubbing."""
+    capture = LogCapture()
+    with capture.installed():
+        yield capture

@@ -1,0 +1,2 @@
+"""What tests and bench share to drive the system: `sandbox_platforms.SandboxPlatforms`
+connects accounts at the provider sandbox and ages, breaks and revokes them there."""
