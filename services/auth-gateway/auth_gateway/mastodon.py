@@ -45,7 +45,7 @@ def transport(instance: str, provider: Provider, egress: Egress) -> PinnedTransp
     if provider.mode != LIVE:
         return None
     try:
-        return PinnedTransport(egress.vet(f"https://{instance}"))
+        return PinnedTransport(egress.vet(f"https://{instance}"), deadline_s=provider.timeout_s)
     except EgressRefused as exc:
         if exc.reason == NOT_FOUND:
             raise ApiError(400, "instance_not_found", f"We couldn't find a server called {instance}.") from None

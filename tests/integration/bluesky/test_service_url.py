@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import ssl
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -18,10 +19,13 @@ from flask import Flask, jsonify, redirect, request
 from auth_gateway.bluesky.xrpc import parse_service, xrpc_client
 from shared.providers.egress import (
     INVALID_URL,
+    TOO_LARGE,
+    TOO_SLOW,
     Egress,
     EgressRefused,
     PinnedTransport,
     Target,
+    http_client,
     is_public,
 )
 from shared.web import ApiError
@@ -38,6 +42,11 @@ from tests.support import serve
     ("224.0.0.251", False), ("ff02::1", False),  # multicast
     ("100.64.0.1", False), ("192.0.2.10", False), ("240.0.0.1", False), ("2001:db8::1", False),  # shared, docs, reserved
     ("fd12:3456::1", False), ("::ffff:10.0.0.1", False), ("::ffff:93.184.215.14", True),  # ULA, v4 inside v6
+    # IPv6 transition ranges carry an IPv4 address that may be private: refused whatever it is.
+    ("2002:c0a8:0101::1", False), ("2002:5db8:d70e::1", False),  # 6to4 (192.168.1.1, 93.184.215.14)
+    ("64:ff9b::a00:1", False), ("64:ff9b::5db8:d70e", False), ("64:ff9b:1::1", False),  # NAT64
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
+    ("::10.0.0.1", False), ("::93.184.215.14", False),  # IPv4-compatible
 ])
 def test_only_global_addresses_are_public(address, public):
     assert is_public(address) is public
@@ -150,3 +159,59 @@ def test_tls_to_a_pinned_address_still_checks_the_certificate_against_the_name(t
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def hostile():
+    """A server that drips its answer a byte at a time, or sends far too much."""
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if self.path == "/drip":
+                self.end_headers()
+                for byte in b'{"did": "did:web:slow.example"}':
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.1)  # each read is quick; the whole answer is not
+            elif self.path == "/huge-declared":
+                self.send_header("Content-Length", str(50 * 1024 * 1024))
+                self.end_headers()
+                self.wfile.write(b"{")
+            else:  # /huge: no length declared, just bytes
+                self.end_headers()
+                for _ in range(2048):
+                    self.wfile.write(b"x" * 1024)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_server_that_drips_its_answer_is_cut_at_the_deadline(hostile):
+    started = time.monotonic()
+    with pytest.raises(EgressRefused) as refused, http_client(Target(hostile, ("127.0.0.1",)), 1.0) as client:
+        client.get(hostile + "/drip")
+    assert refused.value.reason == TOO_SLOW
+    assert time.monotonic() - started < 2.5, "the whole call, not each read, is bounded"
+
+
+@pytest.mark.parametrize("path", ["/huge", "/huge-declared"])
+def test_an_answer_larger_than_the_cap_is_refused(hostile, path):
+    with pytest.raises(EgressRefused) as refused, http_client(Target(hostile, ("127.0.0.1",)), 5.0) as client:
+        client.get(hostile + path)
+    assert refused.value.reason == TOO_LARGE
+
+
+def test_a_prompt_small_answer_passes_through_whole(server):
+    url, _ = server
+    with http_client(Target(url, ("127.0.0.1",)), 5.0) as client:
+        answer = client.get(url + "/xrpc/com.atproto.server.describeServer")
+    assert answer.status_code == 200 and answer.json()["did"] == "did:web:pinned.example"

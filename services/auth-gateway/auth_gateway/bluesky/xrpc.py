@@ -22,6 +22,8 @@ from shared.providers.egress import (
     NOT_FOUND,
     NOT_HTTPS,
     NOT_PUBLIC,
+    TOO_LARGE,
+    TOO_SLOW,
     Egress,
     EgressRefused,
     PinnedTransport,
@@ -29,14 +31,16 @@ from shared.providers.egress import (
     http_client,
 )
 
+UNTRUSTWORTHY = {ELSEWHERE: "it sent Post Mate to another server", TOO_SLOW: "it took too long to answer",
+                 TOO_LARGE: "its answer was far larger than a Bluesky server's"}
 REFUSAL_CODES = {INVALID_URL: "invalid_service", NOT_HTTPS: "service_not_https", NOT_FOUND: "service_not_found",
                  NOT_PUBLIC: "service_not_public"}
 
 
 def refusal(exc: EgressRefused):
     """The connect's ApiError for a host the egress rule refused."""
-    if exc.reason == ELSEWHERE:
-        return refuse("bluesky_error", host=exc.host, error="it sent Post Mate to another server")
+    if exc.reason in UNTRUSTWORTHY:
+        return refuse("bluesky_error", host=exc.host, error=UNTRUSTWORTHY[exc.reason])
     return refuse(REFUSAL_CODES[exc.reason], host=exc.host)
 
 
@@ -50,7 +54,7 @@ def vet(egress: Egress, url: str) -> Target:
 @contextmanager
 def xrpc_client(target: Target, timeout_s: float) -> Iterator[Client]:
     """An atproto SDK client whose every request goes through the guard."""
-    request = Request(transport=PinnedTransport(target), timeout=timeout_s)
+    request = Request(transport=PinnedTransport(target, deadline_s=timeout_s), timeout=timeout_s)
     try:
         yield Client(base_url=target.url, request=request)
     except EgressRefused as exc:  # the SDK passes what the transport raises through unchanged
