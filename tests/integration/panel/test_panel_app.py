@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 from panel.app import create_app
 from panel.demand import KNOWN, DemandStore, label, normalise
 from panel.gateway import Answer, _answer
+from shared import connections
 from shared.config import load_settings
 
 TOKEN = "dashboard-token-the-browser-must-never-see"
@@ -65,6 +66,21 @@ def test_api_calls_go_to_the_gateway_as_the_cookie_user(client, gateway):
     client.get("/?user=alice")
     client.get("/api/connections")
     assert gateway.calls[-1] == ("GET", "/v1/connections", "alice", None)
+
+
+def test_the_browser_gets_each_connection_in_its_public_view_and_nothing_more(client, gateway):
+    listed = {"id": "c1", "network": "x", "handle": "@alice", "status": "active", "connected_at": "2026-12-01T00:00:00",
+              "user_id": "alice", "version": 7, "credentials": "v1.k.secret"}
+    gateway.answers[("GET", "/v1/connections")] = Answer(200, {"connections": [listed]})
+    shown = client.get("/api/connections").json["connections"]
+    assert set(shown[0]) == set(connections.SHOWN)
+    assert shown[0]["handle"] == "@alice" and "credentials" not in shown[0] and "version" not in shown[0]
+
+
+def test_a_refused_list_passes_through_as_the_gateway_said_it(client, gateway):
+    gateway.answers[("GET", "/v1/connections")] = Answer(503, {"error": "connections_unavailable", "message": "Later."})
+    response = client.get("/api/connections")
+    assert response.status_code == 503 and response.json == {"error": "connections_unavailable", "message": "Later."}
 
 
 def test_the_default_user_is_demo_user(client, gateway):

@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 from panel.demand import InvalidName
 from panel.gateway import Answer
 from panel.users import current_user
+from shared import connections
 from shared.web import ApiError, json_body
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -44,9 +45,11 @@ def _id(value: str) -> str:
     return value
 
 
-def _forward(method: str, path: str, body: dict | None = None):
+def _forward(method: str, path: str, body: dict | None = None, shape=None):
+    """The gateway's answer, as it gave it (or reshaped by `shape` when it succeeded)."""
     answer: Answer = _panel().gateway.call(method, path, current_user(), body, client_address=request.remote_addr)
-    response = jsonify(answer.body)
+    ok = 200 <= answer.status < 300 and isinstance(answer.body, dict)
+    response = jsonify(shape(answer.body) if shape and ok else answer.body)
     response.status_code = answer.status
     if answer.retry_after:
         response.headers["Retry-After"] = answer.retry_after
@@ -63,8 +66,10 @@ def networks():
 
 
 @api.get("/connections")
-def connections():
-    return _forward("GET", "/v1/connections")
+def list_connections():
+    # the browser gets the connection's public view and nothing else (shared.connections)
+    return _forward("GET", "/v1/connections",
+                    shape=lambda body: {"connections": [connections.view(c) for c in body.get("connections") or []]})
 
 
 @api.post("/connections/<network>/attempts")
