@@ -61,7 +61,8 @@ def connect(settings: Settings) -> Connection:
     folder = settings.bus_folder
     for part in ("data", "control"):
         (folder / part).mkdir(parents=True, exist_ok=True)
-    return Connection(settings.effective_bus_url, transport=filebus.Transport, transport_options={
+    # The folder transport has no host; naming one spares kombu's "No hostname was supplied" warning.
+    return Connection("localhost", transport=filebus.Transport, transport_options={
         "data_folder_in": str(folder / "data"),
         "data_folder_out": str(folder / "data"),
         "control_folder": str(folder / "control"),

@@ -89,7 +89,8 @@ class Relay:
                 with bus.connect(self.settings) as connection:
                     connection.ensure_connection(max_retries=1, timeout=5)
                     producer = connection.Producer()
-                    log.info("relay connected", extra={"bus": connection.as_uri()})
+                    where = connection.as_uri() if bus.is_amqp(self.settings) else "filesystem://"
+                    log.info("relay connected", extra={"bus": where})
                     delay = 0.1
                     self._loop(producer, stop)
             except Exception as exc:  # broker or database away: keep the rows, try again
