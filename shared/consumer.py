@@ -31,7 +31,7 @@ from shared.events import Event, EventError, decode, utcnow
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Session, Event], None]
+Handler = Callable[..., None]  # handler(event, *, session): message first, in the batch's transaction
 
 
 class Consumer:
@@ -122,7 +122,7 @@ class Consumer:
             for event in events:
                 if event.event_id in fresh:
                     fresh.discard(event.event_id)  # a second copy in the same batch is a duplicate
-                    self.handlers[event.type](session, event)
+                    self.handlers[event.type](event, session=session)
                     outcomes.append("applied")
                 else:
                     outcomes.append("duplicate")

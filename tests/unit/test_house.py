@@ -164,3 +164,47 @@ def test_no_other_module_writes_the_list_of_networks():
                REPO / "tools" / "testkit", REPO / "deploy"]
     found = [hit for folder in folders for path in sorted(folder.rglob("*.py")) for hit in _network_literals(path, ids)]
     assert found == []
+
+
+# --- rooms inside a service -------------------------------------------------------------------------------------
+# The schema (tables.py), the statements (repository.py), the migrations and the composition root (which hands
+# the outbox and processed_events tables to shared code) may name tables; nothing else may.
+MAY_NAME_TABLES = {"tables.py", "repository.py", "bootstrap.py"}
+
+
+def modules_naming_tables(package: Path) -> list[str]:
+    tables = f"{package.name}.tables"
+    return [f"{path.relative_to(package.parent)}:{node.lineno}" for path in sorted(package.rglob("*.py"))
+            if "migrations" not in path.parts and path.name not in MAY_NAME_TABLES
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.ImportFrom) and node.module == tables]
+
+
+def table_names(package: Path) -> set[str]:
+    tree = ast.parse((package / "tables.py").read_text())
+    return {node.args[0].value for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Table"
+            and node.args and isinstance(node.args[0], ast.Constant)}
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_statement_of_a_service_sits_in_its_repository(service):
+    package = REPO / "services" / service / SERVICES[service]
+    assert (package / "repository.py").exists()
+    assert modules_naming_tables(package) == []
+
+
+def test_the_table_rule_sees_a_statement_outside_the_repository(tmp_path):
+    package = tmp_path / "svc"
+    package.mkdir()
+    (package / "tables.py").write_text("import sqlalchemy as sa\nthings = sa.Table('things', sa.MetaData())\n")
+    (package / "handlers.py").write_text("def later():\n    from svc.tables import things\n")
+    assert modules_naming_tables(package) == ["svc/handlers.py:2"]
+    assert table_names(package) == {"things"}
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_no_module_is_named_like_a_table(service):
+    package = REPO / "services" / service / SERVICES[service]
+    modules = {path.stem for path in package.rglob("*.py") if "migrations" not in path.parts}
+    assert table_names(package) and modules & table_names(package) == set()

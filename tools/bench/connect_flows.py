@@ -20,9 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from shared import providers
-
 from bench.infra import percentile, process, real_system, wait_until
+from shared import providers
 
 NETWORKS = tuple(spec.id for spec in providers.specs() if spec.auth_kind == "oauth")  # every OAuth flow
 UNTHROTTLED_FLOWS, UNTHROTTLED_CLIENTS = 240, 8

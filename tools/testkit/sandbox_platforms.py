@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from auth_gateway.adapters.oauth import AppCredentials, OAuthClient
+from shared.encoding import unverified_expiry as jwt_expiry
 from shared.providers import tokens
 from shared.providers.registry import Registry
-from shared.encoding import unverified_expiry as jwt_expiry
 
 MASTODON_INSTANCE = "social.example"
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"

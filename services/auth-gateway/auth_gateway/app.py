@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from auth_gateway import SERVICE
-from auth_gateway.bluesky.http import init_app as init_bluesky
+from auth_gateway.bluesky.http import bluesky
 from auth_gateway.bootstrap import Deps, bootstrap
 from auth_gateway.http import browser, dashboard, meta
 from shared.web import create_base_app, service_checks
@@ -16,5 +16,5 @@ def create_app(settings=None, deps: Deps | None = None):
     app.register_blueprint(dashboard)
     app.register_blueprint(browser)
     app.register_blueprint(meta)
-    init_bluesky(app)
+    app.register_blueprint(bluesky)
     return app

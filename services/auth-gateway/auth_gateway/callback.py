@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from auth_gateway import attempts, mastodon, outcomes
+from auth_gateway import mastodon, outcomes, repository
 from auth_gateway.adapters.oauth import ProviderError
 from auth_gateway.domain import (
     CHOOSE_PAGES,
@@ -26,7 +26,6 @@ from auth_gateway.domain import (
     connection_id,
     digest,
 )
-from auth_gateway.tables import attempts as attempts_table
 from shared.providers import Account, tokens
 from shared.providers.registry import Provider, UnknownNetwork
 from shared.web import ApiError
@@ -111,7 +110,7 @@ def _the_ones_asked_for(row, provider: Provider, accounts: list[Account]) -> tup
 
 def _claim(network: str, state: str | None, browser: str | None, provider: Provider, *, sessions, plans, clock):
     with sessions() as session:
-        row = attempts.by_state(session, digest(state)) if state else None
+        row = repository.attempt_by_state(session, digest(state)) if state else None
     if row is None or row.network != network:
         raise ApiError(400, "invalid_state", "This sign-in link isn't valid: it may have been changed or cut short. "
                                              "Nothing was connected; start again from Post Mate.")
@@ -126,8 +125,8 @@ def _claim(network: str, state: str | None, browser: str | None, provider: Provi
         raise ApiError(403, "wrong_browser", "This browser didn't start the connection, so nothing was connected. "
                                              "Finish it in the browser where you started, or start again here.")
     with sessions.begin() as session:
-        if not attempts.transition(session, row.id, (PENDING,), attempts_table.c.state_hash == row.state_hash,
-                                   status=EXCHANGING):
+        if not repository.move_attempt(session, row.id, (PENDING,), repository.state_still(row.state_hash),
+                                       status=EXCHANGING):
             raise ApiError(409, "state_used", "This sign-in link was already used, so it can't connect anything "
                                               "again. Start again from Post Mate if you need to.")
     return row
@@ -155,7 +154,7 @@ def _offer_pages(row, provider: Provider, accounts: list[Account], *, sessions, 
     pages = [{"id": a.provider_account_id, "name": a.display_name} for a in accounts]
     kept = [{**page, "token": dict(a.token)} for page, a in zip(pages, accounts)]
     with sessions.begin() as session:
-        attempts.transition(session, row.id, (EXCHANGING,), status=CHOOSE_PAGES, result={"pages": pages},
+        repository.move_attempt(session, row.id, (EXCHANGING,), status=CHOOSE_PAGES, result={"pages": pages},
                             secrets=cipher.encrypt({"pages": kept}, row.id))
     return CallbackPage(200, CHOOSE_PAGES, f"Choose your {provider.spec.name} Pages in Post Mate",
                         f"{provider.spec.name} shared {len(pages)} Pages. Pick the ones to connect back in "

@@ -1,8 +1,8 @@
 """The dashboard's "Check connection": the refresher's own code path, run now."""
 from __future__ import annotations
 
-from auth_gateway.adapters.connection_store import StoreUnavailable
-from auth_gateway.adapters.refresher import RefresherUnavailable
+from shared.clients.connection_store import StoreUnavailable
+from shared.clients.token_refresher import RefresherUnavailable
 from shared.web import ApiError
 
 UNAVAILABLE = "Checking connections is unavailable right now; please try again in a minute."

@@ -13,12 +13,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import sqlalchemy as sa
-
-from auth_gateway import attempts, mastodon, metrics, outcomes, queries
-from auth_gateway.adapters.plan_limits import PlanLimitReached, PlanLimitsUnavailable
+from auth_gateway import mastodon, metrics, outcomes, queries, repository
 from auth_gateway.domain import PENDING, allowed_return_to, digest, new_secret
-from auth_gateway.tables import attempts as attempts_table
+from shared.clients.plan_limits import PlanLimitReached, PlanLimitsUnavailable
 from shared.providers.registry import Provider, Registry, UnknownNetwork
 from shared.web import ApiError
 
@@ -39,7 +36,7 @@ def oauth_provider(registry: Registry, network: str) -> Provider:
         raise ApiError(404, "unknown_network", f"Post Mate can't connect to “{network}”. "
                                                "Tell us which network you miss and we'll count it.") from None
     if provider.spec.auth_kind == "app_password":
-        # Hook: Bluesky connects with an app password through POST /v1/connections/bluesky (issue 4).
+        # Bluesky signs in with an app password instead (bluesky/connect.py).
         raise ApiError(400, "use_app_password", f"{provider.spec.name} connects with an app password, not a sign-in "
                                                 "page: send it to POST /v1/connections/bluesky.")
     if not provider.available:
@@ -52,17 +49,17 @@ def create_attempt(cmd: NewAttempt, *, registry, plans, store, sessions, cipher,
     provider = oauth_provider(registry, cmd.network)
     if cmd.return_to is not None and not allowed_return_to(cmd.return_to, settings.allowed_return_origins):
         raise ApiError(400, "invalid_return_to", "return_to must be a page on an allowed Post Mate address.")
-    reconnecting = _connection_to_reconnect(cmd, store=store, sessions=sessions, clock=clock) \
-        if cmd.reconnect else None
+    reconnecting = connection_to_reconnect(cmd.user_id, cmd.network, cmd.reconnect, store=store, sessions=sessions,
+                                           clock=clock) if cmd.reconnect else None
     instance = _instance(cmd, provider, reconnecting)
     if instance:  # register on the instance before reserving, so a bad server name costs nothing
         mastodon.app_for(instance, provider=provider, sessions=sessions, cipher=cipher, clock=clock, egress=egress)
-    reservation = _reserve(plans, cmd)
+    reservation = reserve(plans, cmd.user_id, cmd.network, cmd.reconnect)
     now, attempt_id, start_token = clock(), str(uuid.uuid4()), new_secret()
     expires_at = now + timedelta(seconds=settings.attempt_ttl_s)
     try:
         with sessions.begin() as session:
-            attempts.insert(session, id=attempt_id, user_id=cmd.user_id, network=cmd.network, kind="oauth",
+            repository.add_attempt(session, id=attempt_id, user_id=cmd.user_id, network=cmd.network, kind="oauth",
                             status=PENDING, start_hash=digest(start_token), return_to=cmd.return_to,
                             instance=instance, reconnect_connection_id=cmd.reconnect,
                             reservation_id=reservation.id, created_at=now, expires_at=expires_at)
@@ -75,10 +72,11 @@ def create_attempt(cmd: NewAttempt, *, registry, plans, store, sessions, cipher,
             "reservation": {"id": reservation.id, "kind": reservation.kind}}
 
 
-def _connection_to_reconnect(cmd: NewAttempt, *, store, sessions, clock) -> dict:
-    """The user's connection being reconnected, as the dashboard lists it (read-your-writes included)."""
-    listed = queries.list_connections(cmd.user_id, store=store, sessions=sessions, clock=clock)["connections"]
-    held = next((c for c in listed if c["id"] == cmd.reconnect and c["network"] == cmd.network), None)
+def connection_to_reconnect(user_id: str, network: str, connection_id: str, *, store, sessions, clock) -> dict:
+    """The user's connection being reconnected, as the dashboard lists it (read-your-writes included);
+    404 unless it is theirs and on this network. Every kind of connect (OAuth, Bluesky) asks here."""
+    listed = queries.list_connections(user_id, store=store, sessions=sessions, clock=clock)["connections"]
+    held = next((c for c in listed if c["id"] == connection_id and c["network"] == network), None)
     if held is None:
         raise ApiError(404, "connection_not_found", "There is no such connection to reconnect on this network.")
     return held
@@ -94,11 +92,12 @@ def _instance(cmd: NewAttempt, provider: Provider, reconnecting: dict | None) ->
     return instance
 
 
-def _reserve(plans, cmd: NewAttempt):
+def reserve(plans, user_id: str, network: str, reconnect: str | None):
+    """A socket from plan-limits (a reconnect of `reconnect` costs none), or the dashboard's 403 / 503."""
     try:
-        return plans.reserve(cmd.user_id, cmd.network, cmd.reconnect)
+        return plans.reserve(user_id, network, reconnect)
     except PlanLimitReached as exc:
-        metrics.PLAN_DENIALS.labels(cmd.network).inc()
+        metrics.PLAN_DENIALS.labels(network).inc()
         body = {k: v for k, v in exc.body.items() if k not in ("error", "message")}
         raise ApiError(403, "plan_limit", exc.body.get("message") or "You've reached your plan's account limit.",
                        **body) from None
@@ -121,9 +120,8 @@ def start_attempt(attempt_id: str, start_token: str, browser: str | None, *,
                                  egress=egress)
     url = client.authorization_url(state, verifier)
     with sessions.begin() as session:
-        unbound_or_ours = sa.or_(attempts_table.c.browser_hash.is_(None),
-                                 attempts_table.c.browser_hash == digest(browser))
-        if not attempts.transition(session, row.id, (PENDING,), unbound_or_ours, state_hash=digest(state),
+        if not repository.move_attempt(session, row.id, (PENDING,), repository.unbound_or(digest(browser)),
+                                       state_hash=digest(state),
                                    browser_hash=digest(browser), started_at=clock(),
                                    secrets=cipher.encrypt({"code_verifier": verifier}, row.id)):
             raise ApiError(409, "attempt_finished", "This connect link was already used. Start again from Post Mate.")
@@ -132,7 +130,7 @@ def start_attempt(attempt_id: str, start_token: str, browser: str | None, *,
 
 def _startable(attempt_id: str, start_token: str, *, registry, sessions, plans, clock):
     with sessions() as session:
-        row = attempts.get(session, attempt_id)
+        row = repository.attempt(session, attempt_id)
     if row is None or not row.start_hash or not hmac.compare_digest(row.start_hash, digest(start_token or "")):
         raise ApiError(404, "invalid_start_link", "This connect link isn't valid. Start again from Post Mate.")
     provider = registry.get(row.network)

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
-
-from auth_gateway import SERVICE, meta_callbacks, metrics, revocations
-from auth_gateway.adapters.connection_store import StoreUnavailable
-from auth_gateway.tables import disconnections
+from auth_gateway import SERVICE, metrics, repository, revocations
+from shared.clients.connection_store import StoreUnavailable
 from shared.events import AccountRevoked, version_at
 from shared.web import ApiError
 
@@ -32,27 +29,24 @@ def disconnect(connection_id: str, user_id: str, *, store, registry, sessions, c
     except StoreUnavailable:
         raise ApiError(503, "store_unavailable", "We can't disconnect accounts right now; nothing was changed. "
                                                  "Please try again in a minute.") from None
-    if held is None or held.get("user_id") != user_id:  # someone else's is "not found" too
+    if held is None or held.user_id != user_id:  # someone else's is "not found" too
         raise ApiError(404, "connection_not_found", "There is no such connection on your account.")
-    network, name = held["network"], registry.get(held["network"]).spec.name
+    network, name = held.network, registry.get(held.network).spec.name
     now = clock()
     with sessions.begin() as session:
-        done = session.execute(sa.select(disconnections.c.version)
-                               .where(disconnections.c.connection_id == connection_id)).scalar()
-        if held["status"] == "revoked" or (done is not None and done >= (held.get("version") or 0)):
+        done = repository.disconnected_version(session, connection_id)
+        if held.status == "revoked" or (done is not None and done >= held.version):
             return _answer(connection_id, network, "already_disconnected",
                            f"This {name} account was already disconnected.")
-        version = max(version_at(now), (held.get("version") or 0) + 1)
+        version = max(version_at(now), held.version + 1)
         outbox.add(session, AccountRevoked(producer=SERVICE, user_id=user_id, connection_id=connection_id,
                                            network=network, version=version, occurred_at=now,
                                            reason="user_disconnected"))
-        session.execute(disconnections.delete().where(disconnections.c.connection_id == connection_id))
-        session.execute(disconnections.insert().values(connection_id=connection_id, user_id=user_id,
-                                                       version=version, disconnected_at=now))
-        meta_callbacks.forget_grant(session, connection_id)
-        queued = bool(held.get("credentials")) and revocations.revocable(network, registry)
+        repository.record_disconnection(session, connection_id, user_id, version, now)
+        repository.forget_grant(session, connection_id)
+        queued = bool(held.credentials) and revocations.revocable(network, registry)
         if queued:
-            revocations.queue(session, connection_id, network, held["credentials"], cipher=cipher, now=now)
+            revocations.queue(session, connection_id, network, held.credentials, cipher=cipher, now=now)
     metrics.DISCONNECTS.labels(network).inc()
     log.info("connection %s on %s disconnected by its user; platform revocation %s", connection_id, network,
              "queued" if queued else "not available")
@@ -64,9 +58,3 @@ def _answer(connection_id: str, network: str, platform_revocation: str, message:
     return {"connection_id": connection_id, "network": network, "status": "revoked",
             "platform_revocation": platform_revocation, "message": message}
 
-
-def hidden(session, user_id: str) -> dict[str, int]:
-    """connection id → version of this user's disconnects, for the list to hide until the store catches up."""
-    rows = session.execute(sa.select(disconnections.c.connection_id, disconnections.c.version)
-                           .where(disconnections.c.user_id == user_id))
-    return dict(rows.all())

@@ -37,7 +37,8 @@ def _deps():
 
 
 @dashboard.before_request
-def _authenticate():
+def authenticate():
+    """The dashboard's service token and the user it speaks for; every /v1 blueprint checks alike."""
     require_token(_deps().settings.dashboard_token)
     g.user_id = request.headers.get("X-PostMate-User", "").strip()
     if not g.user_id or len(g.user_id) > 200:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from auth_gateway import repository
 from auth_gateway.adapters.oauth import AppCredentials, OAuthClient, ProviderError
-from auth_gateway.tables import mastodon_apps
 from shared.providers.egress import NOT_FOUND, Egress, EgressRefused, PinnedTransport
 from shared.providers.registry import LIVE, Provider
 from shared.web import ApiError
@@ -56,7 +55,7 @@ def app_for(instance: str, *, provider: Provider, sessions, cipher, clock, egres
     """Our client credentials on `instance`, registering the app there the first time."""
     scopes = provider.spec.scope_string()
     with sessions() as session:
-        row = session.execute(sa.select(mastodon_apps).where(mastodon_apps.c.instance == instance)).one_or_none()
+        row = repository.mastodon_app(session, instance)
     if row is not None and row.redirect_uri == provider.redirect_uri and row.scopes == scopes:
         return AppCredentials(row.client_id, cipher.decrypt(row.client_secret, instance)["client_secret"])
     app = _register(instance, provider, scopes, transport(instance, provider, egress))
@@ -64,8 +63,7 @@ def app_for(instance: str, *, provider: Provider, sessions, cipher, clock, egres
                   scopes=scopes, redirect_uri=provider.redirect_uri, created_at=clock())
     try:
         with sessions.begin() as session:
-            session.execute(mastodon_apps.delete().where(mastodon_apps.c.instance == instance))
-            session.execute(mastodon_apps.insert().values(instance=instance, **values))
+            repository.save_mastodon_app(session, instance, **values)
     except IntegrityError:
         pass  # another worker registered at the same moment; both apps are valid, use ours for this attempt
     return app

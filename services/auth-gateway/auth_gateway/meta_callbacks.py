@@ -20,10 +20,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
-from auth_gateway import SERVICE, metrics
-from auth_gateway.tables import meta_deletions, meta_grants
+from auth_gateway import SERVICE, metrics, repository
 from shared import providers
 from shared.encoding import b64url_decode
 from shared.events import AccountRevoked, version_at
@@ -81,13 +78,8 @@ def remember_grant(session, network: str, granted_by: str, connection_id: str, u
     """Called with each new Meta connection: whose removal of our app ends it."""
     if not _signs_callbacks(network) or not granted_by:
         return
-    session.execute(meta_grants.delete().where(meta_grants.c.connection_id == connection_id))
-    session.execute(meta_grants.insert().values(network=network, platform_user_id=granted_by,
-                                                connection_id=connection_id, user_id=user_id, granted_at=now))
-
-
-def forget_grant(session, connection_id: str) -> None:
-    session.execute(meta_grants.delete().where(meta_grants.c.connection_id == connection_id))
+    repository.remember_grant(session, connection_id, network=network, platform_user_id=granted_by,
+                              user_id=user_id, granted_at=now)
 
 
 def receive(network: str, kind: str, signed_request: str, *, registry, sessions, outbox, settings,
@@ -108,20 +100,17 @@ def receive(network: str, kind: str, signed_request: str, *, registry, sessions,
                        "The signed_request could not be verified, so nothing was changed.") from None
     person = str(payload["user_id"])
     with sessions.begin() as session:
-        granted = session.execute(sa.select(meta_grants).where(
-            meta_grants.c.network == network, meta_grants.c.platform_user_id == person)).all()
+        granted = repository.take_grants(session, network, person)
         for grant in granted:
             outbox.add(session, AccountRevoked(
                 producer=SERVICE, user_id=grant.user_id, connection_id=grant.connection_id, network=network,
                 version=version_at(now), occurred_at=now, reason=KINDS[kind],
                 detail=f"Meta {kind} callback"))
-        session.execute(meta_grants.delete().where(
-            meta_grants.c.network == network, meta_grants.c.platform_user_id == person))
         answer = {"revoked": len(granted)}
         if kind == "data-deletion":
             code = secrets.token_hex(8)
-            session.execute(meta_deletions.insert().values(confirmation_code=code, network=network,
-                                                           connections=len(granted), requested_at=now))
+            repository.add_deletion(session, confirmation_code=code, network=network, connections=len(granted),
+                                    requested_at=now)
             answer = {"url": f"{settings.gateway_public_url}/meta/deletions/{code}", "confirmation_code": code}
     metrics.META_CALLBACKS.labels(network, kind, "accepted").inc()
     log.info("%s %s callback: %d connection(s) revoked", network, kind, len(granted))
@@ -130,8 +119,7 @@ def receive(network: str, kind: str, signed_request: str, *, registry, sessions,
 
 def deletion_status(code: str, *, sessions) -> dict:
     with sessions() as session:
-        row = session.execute(sa.select(meta_deletions).where(
-            meta_deletions.c.confirmation_code == code)).one_or_none()
+        row = repository.deletion(session, code)
     if row is None:
         raise ApiError(404, "deletion_not_found", "There is no data-deletion request with this code.")
     return {"confirmation_code": row.confirmation_code, "network": row.network, "status": "done",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from auth_gateway import SERVICE, attempts, meta_callbacks, metrics
+from auth_gateway import SERVICE, meta_callbacks, metrics, repository
 from auth_gateway.domain import (
     CONNECTED,
     EXPIRED,
@@ -21,6 +21,7 @@ from auth_gateway.domain import (
     connection_id,
     failure_message,
 )
+from shared import connections
 from shared.events import AccountConnected, version_at
 from shared.providers import Account, tokens
 from shared.providers.registry import Provider
@@ -37,7 +38,7 @@ def connected(row, provider: Provider, accounts: list[Account], reservations: li
             for account, reservation_id in zip(accounts, reservations)]
     shown = [view for _, view in made]
     with sessions.begin() as session:
-        if not attempts.transition(session, row.id, OPEN, status=CONNECTED, completed_at=now, secrets=None,
+        if not repository.move_attempt(session, row.id, OPEN, status=CONNECTED, completed_at=now, secrets=None,
                                    connection_id=shown[0]["id"], result={"connections": shown}):
             raise ApiError(409, "state_used", "This sign-in was already completed; nothing else was changed.")
         for (event, _), account in zip(made, accounts):
@@ -60,11 +61,10 @@ def _announce(row, provider: Provider, account: Account, reservation_id: str | N
         provider_account_id=account.provider_account_id, handle=account.handle, display_name=account.display_name,
         scopes=scopes, token_expires_at=expires_at, credentials=cipher.encrypt(creds, cid), attempt_id=row.id,
         reservation_id=reservation_id)
-    view = {"id": cid, "network": row.network, "provider_account_id": account.provider_account_id,
-            "handle": account.handle, "display_name": account.display_name, "status": "active",
-            "status_reason": None, "status_message": None, "scopes": scopes,
-            "token_expires_at": expires_at.isoformat() if expires_at else None,
-            "connected_at": now.isoformat(), "updated_at": now.isoformat(), "version": event.version}
+    view = connections.made(id=cid, network=row.network, user_id=row.user_id,
+                            provider_account_id=account.provider_account_id, handle=account.handle,
+                            display_name=account.display_name, scopes=scopes, token_expires_at=expires_at, now=now,
+                            version=event.version)
     return event, view
 
 
@@ -75,6 +75,15 @@ def failed(row, provider: Provider, code: str, detail: str = "", *, sessions, pl
     return message
 
 
+def refused(row, code: str, message: str, *, sessions, plans, clock) -> None:
+    """Mark the attempt failed with a refusal the caller already worded (Bluesky's sign-in); never
+    raises, so the refusal itself reaches the person: if the write fails, the sweep frees the socket."""
+    try:
+        _close(row, FAILED, code[:64], message, sessions=sessions, plans=plans, clock=clock)
+    except Exception as problem:
+        log.warning("could not record the refused attempt %s: %s", row.id, problem.__class__.__name__)
+
+
 def expired(row, provider: Provider, *, sessions, plans, clock) -> str:
     message = failure_message("expired", provider.spec.name)
     _close(row, EXPIRED, "expired", message, sessions=sessions, plans=plans, clock=clock)
@@ -83,7 +92,7 @@ def expired(row, provider: Provider, *, sessions, plans, clock) -> str:
 
 def _close(row, status: str, code: str, message: str, *, sessions, plans, clock) -> None:
     with sessions.begin() as session:
-        changed = attempts.transition(session, row.id, OPEN, status=status, failure_code=code,
+        changed = repository.move_attempt(session, row.id, OPEN, status=status, failure_code=code,
                                       failure_message=message[:500], secrets=None, completed_at=clock())
     if changed:
         metrics.CONNECTS_FINISHED.labels(row.network, code).inc()
@@ -94,7 +103,7 @@ def _close(row, status: str, code: str, message: str, *, sessions, plans, clock)
 def release(attempt_id: str, reservation_id: str | None, *, sessions, plans, clock) -> None:
     if reservation_id and plans.release(reservation_id):
         with sessions.begin() as session:
-            attempts.mark_released(session, attempt_id, clock())
+            repository.mark_released(session, attempt_id, clock())
 
 
 def retryable(code: str) -> bool:

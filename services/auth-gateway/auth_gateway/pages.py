@@ -8,10 +8,10 @@ connected.
 """
 from __future__ import annotations
 
-from auth_gateway import attempts, outcomes
-from auth_gateway.adapters.connection_store import StoreUnavailable
-from auth_gateway.adapters.plan_limits import PlanLimitReached, PlanLimitsUnavailable
+from auth_gateway import outcomes, repository
 from auth_gateway.domain import CHOOSE_PAGES, connection_id
+from shared.clients.connection_store import StoreUnavailable
+from shared.clients.plan_limits import PlanLimitReached, PlanLimitsUnavailable
 from shared.providers import Account
 from shared.web import ApiError
 
@@ -19,7 +19,7 @@ from shared.web import ApiError
 def choose_pages(attempt_id: str, user_id: str, page_ids: list, *,
                  registry, sessions, cipher, outbox, plans, store, clock) -> list[dict]:
     with sessions() as session:
-        row = attempts.get(session, attempt_id)
+        row = repository.attempt(session, attempt_id)
     if row is None or row.user_id != user_id:
         raise ApiError(404, "attempt_not_found", "There is no such connect attempt.")
     provider = registry.get(row.network)

@@ -12,14 +12,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from auth_gateway import attempts, disconnect, outcomes
-from auth_gateway.adapters.connection_store import StoreUnavailable
-from auth_gateway.domain import CHOOSE_PAGES, OPEN, public_status
+from auth_gateway import outcomes, repository
+from auth_gateway.domain import (
+    CHOOSE_PAGES,
+    CONNECTED,
+    EXPIRED,
+    OPEN,
+    failure_message,
+    public_status,
+)
+from shared import connections
+from shared.clients.connection_store import StoreUnavailable
 from shared.web import ApiError
 
 RECENT = timedelta(minutes=10)  # far longer than the store ever lags
-SHOWN = ("id", "network", "provider_account_id", "handle", "display_name", "status", "status_reason",
-         "status_message", "scopes", "token_expires_at", "connected_at", "updated_at")
 
 
 def list_networks(user_id: str, *, registry, plans) -> dict:
@@ -59,27 +65,28 @@ def _at_cap(quota: dict) -> bool:
     return limit is not None and (quota.get("used") or 0) + (quota.get("reserved") or 0) >= limit
 
 
-def attempt_view(attempt_id: str, user_id: str, *, registry, sessions, plans, clock) -> dict:
+def attempt_view(attempt_id: str, user_id: str, *, registry, sessions, clock) -> dict:
+    """Read-only: an attempt past its end reads as expired at once; the worker's sweep records
+    it and frees its socket (a read never writes)."""
     with sessions() as session:
-        row = attempts.get(session, attempt_id)
+        row = repository.attempt(session, attempt_id)
     if row is None or row.user_id != user_id:
         raise ApiError(404, "attempt_not_found", "There is no such connect attempt.")
-    if row.status in OPEN and clock() >= row.expires_at:  # expire on read; the sweep does it too
-        outcomes.expired(row, registry.get(row.network), sessions=sessions, plans=plans, clock=clock)
-        with sessions() as session:
-            row = attempts.get(session, attempt_id)
-    view = {"attempt_id": row.id, "network": row.network, "status": public_status(row.status),
+    status, code, message = row.status, row.failure_code, row.failure_message
+    if status in OPEN and clock() >= row.expires_at:
+        status, code = EXPIRED, "expired"
+        message = failure_message(code, registry.get(row.network).spec.name)
+    view = {"attempt_id": row.id, "network": row.network, "status": public_status(status),
             "created_at": row.created_at.isoformat(), "expires_at": row.expires_at.isoformat(),
             "reconnect": row.reconnect_connection_id}
-    if row.failure_code:
-        view["failure"] = {"code": row.failure_code, "message": row.failure_message,
-                           "retryable": outcomes.retryable(row.failure_code)}
-    if row.status == CHOOSE_PAGES:
+    if code:
+        view["failure"] = {"code": code, "message": message, "retryable": outcomes.retryable(code)}
+    if status == CHOOSE_PAGES:
         view["pages"] = (row.result or {}).get("pages", [])
-    connections = (row.result or {}).get("connections") if row.status == "connected" else None
-    if connections:
-        view["connection"] = _shown(connections[0])
-        view["connections"] = [_shown(c) for c in connections]
+    made = (row.result or {}).get("connections") if status == CONNECTED else None
+    if made:
+        view["connection"] = connections.view(made[0])
+        view["connections"] = [connections.view(c) for c in made]
     return view
 
 
@@ -90,8 +97,8 @@ def list_connections(user_id: str, *, store, sessions, clock) -> dict:
         raise ApiError(503, "connections_unavailable", "We can't load your connections right now; "
                                                        "please try again in a minute.") from None
     with sessions() as session:
-        recent = attempts.recent_connected(session, user_id, clock() - RECENT)
-        gone = disconnect.hidden(session, user_id)
+        recent = repository.recently_connected(session, user_id, clock() - RECENT)
+        gone = repository.disconnected_versions(session, user_id)
     for (result,) in recent:
         for made in (result or {}).get("connections", []):
             stored = held.get(made["id"])
@@ -100,8 +107,4 @@ def list_connections(user_id: str, *, store, sessions, clock) -> dict:
     listed = sorted((c for c in held.values()
                      if c.get("status") != "revoked" and (c.get("version") or 0) > gone.get(c["id"], -1)),
                     key=lambda c: (c.get("connected_at") or "", c["id"]))
-    return {"connections": [_shown(c) for c in listed]}
-
-
-def _shown(connection: dict) -> dict:
-    return {name: connection.get(name) for name in SHOWN}
+    return {"connections": [connections.view(c) for c in listed]}

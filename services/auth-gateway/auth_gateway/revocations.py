@@ -30,14 +30,12 @@ import threading
 from datetime import timedelta
 
 import httpx
-import sqlalchemy as sa
 from atproto_client import exceptions as xrpc
 
-from auth_gateway import metrics
+from auth_gateway import metrics, repository
 from auth_gateway.adapters.oauth import ProviderError
 from auth_gateway.bluesky.xrpc import xrpc_client
 from auth_gateway.mastodon import client_for
-from auth_gateway.tables import pending_revocations
 from shared.providers.egress import Egress, EgressRefused
 
 log = logging.getLogger(__name__)
@@ -80,9 +78,9 @@ def platform_note(network: str, name: str, revocable_there: bool) -> str:
 
 
 def queue(session, connection_id: str, network: str, credentials: dict, *, cipher, now) -> None:
-    session.execute(pending_revocations.insert().values(
-        connection_id=connection_id, network=network, instance=credentials.get("instance") or None,
-        credentials=cipher.encrypt(credentials, connection_id), attempts=0, next_attempt_at=now))
+    repository.queue_revocation(session, connection_id=connection_id, network=network,
+                                instance=credentials.get("instance") or None,
+                                credentials=cipher.encrypt(credentials, connection_id), next_attempt_at=now)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -103,23 +101,14 @@ def revoke_due(*, sessions, cipher, registry, egress, clock) -> int:
 
 def _count_pending(sessions, registry) -> None:
     with sessions() as session:
-        counts = dict(session.execute(sa.select(pending_revocations.c.network, sa.func.count())
-                                      .group_by(pending_revocations.c.network)).all())
+        counts = repository.pending_revocations_by_network(session)
     for provider in registry:  # every network, so a backlog that cleared shows 0, not its last count
         metrics.PLATFORM_REVOCATIONS_PENDING.labels(provider.id).set(counts.get(provider.id, 0))
 
 
 def _claim(sessions, now) -> list:
     with sessions.begin() as session:
-        rows = session.execute(
-            sa.select(pending_revocations).where(pending_revocations.c.next_attempt_at <= now)
-            .order_by(pending_revocations.c.next_attempt_at).limit(BATCH)
-            .with_for_update(skip_locked=True)).all()
-        if rows:
-            session.execute(pending_revocations.update()
-                            .where(pending_revocations.c.id.in_([r.id for r in rows]))
-                            .values(next_attempt_at=now + LEASE))
-    return rows
+        return repository.claim_revocations(session, now, BATCH, LEASE)
 
 
 def _work(row, *, sessions, cipher, registry, egress, clock) -> None:
@@ -141,7 +130,7 @@ def _work(row, *, sessions, cipher, registry, egress, clock) -> None:
 
 def _finish(sessions, row, outcome: str, detail: str) -> None:
     with sessions.begin() as session:
-        session.execute(pending_revocations.delete().where(pending_revocations.c.id == row.id))
+        repository.drop_revocation(session, row.id)
     metrics.PLATFORM_REVOCATIONS.labels(row.network, outcome).inc()
     (log.info if outcome == "revoked" else log.warning)(
         "platform revocation for connection %s on %s: %s", row.connection_id, row.network, detail)
@@ -152,8 +141,8 @@ def _again(sessions, row, error: str, now) -> None:
     if attempts >= MAX_ATTEMPTS:
         return _finish(sessions, row, "gave_up", f"gave up after {attempts} attempts ({error})")
     with sessions.begin() as session:
-        session.execute(pending_revocations.update().where(pending_revocations.c.id == row.id).values(
-            attempts=attempts, next_attempt_at=now + backoff(attempts), last_error=error[:500]))
+        repository.retry_revocation(session, row.id, attempts=attempts, next_attempt_at=now + backoff(attempts),
+                                    last_error=error[:500])
     metrics.PLATFORM_REVOCATIONS.labels(row.network, "retry").inc()
     log.info("platform revocation for connection %s on %s failed (%s); attempt %d will follow",
              row.connection_id, row.network, error, attempts + 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from auth_gateway import attempts, outcomes
+from auth_gateway import outcomes, repository
 
 log = logging.getLogger(__name__)
 
@@ -14,11 +14,11 @@ log = logging.getLogger(__name__)
 def sweep_once(*, registry, sessions, plans, clock) -> int:
     """One pass; returns how many attempts it expired or released."""
     with sessions() as session:
-        overdue = attempts.overdue(session, clock())
+        overdue = repository.overdue_attempts(session, clock())
     for row in overdue:
         outcomes.expired(row, registry.get(row.network), sessions=sessions, plans=plans, clock=clock)
     with sessions() as session:
-        unreleased = attempts.unreleased(session)
+        unreleased = repository.unreleased_attempts(session)
     for attempt_id, reservation_id in unreleased:
         outcomes.release(attempt_id, reservation_id, sessions=sessions, plans=plans, clock=clock)
     return len(overdue) + len(unreleased)

@@ -1,4 +1,5 @@
-"""The composition root: the only place that builds engines, ciphers and clients."""
+"""The composition root: the only place that builds engines and ciphers, and binds
+the event handlers to them (shared.binding)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from connection_store import SERVICE
-from connection_store.handlers import event_handlers
+from connection_store.handlers import EVENT_HANDLERS
 from connection_store.tables import processed_events
+from shared import binding
 from shared.config import Settings, load_settings
 from shared.consumer import Consumer
 from shared.crypto import CredentialCipher
@@ -30,4 +32,5 @@ def bootstrap(settings: Settings | None = None) -> Deps:
 
 
 def consumer(deps: Deps) -> Consumer:
-    return Consumer(SERVICE, deps.settings, deps.sessions, processed_events, event_handlers(deps.cipher))
+    handlers = {event: binding.bind(deps, handler) for event, handler in EVENT_HANDLERS.items()}
+    return Consumer(SERVICE, deps.settings, deps.sessions, processed_events, handlers)

@@ -1,10 +1,10 @@
-"""Use cases of the connection store: apply events, newest version wins."""
+"""The store's event handlers: apply each event to the connection it names, newest
+version wins (a late event is a no-op); message first, effects as keywords."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from connection_store.tables import audit, connections
+from connection_store import repository
 from shared.crypto import CredentialCipher
 from shared.events import (
     AccountConnected,
@@ -21,32 +21,13 @@ REVOKE_MESSAGES = {
 }
 
 
-# Built once: this runs per event on the hot path, and building statements costs
-# more than executing them.
-_SELECT = sa.select(connections).where(connections.c.id == sa.bindparam("_id"))
-_INSERT = connections.insert()
-_UPDATE = connections.update().where(connections.c.id == sa.bindparam("_id"))
-_AUDIT = audit.insert()
-
-
-def _current(session: Session, connection_id: str):
-    return session.execute(_SELECT, {"_id": connection_id}).one_or_none()
-
-
-def _write(session: Session, row, connection_id: str, values: dict) -> None:
-    if row is None:
-        session.execute(_INSERT, {"id": connection_id, **values})
-    else:
-        session.execute(_UPDATE, {"_id": connection_id, **values})
-
-
 def _is_stale(row, event: Event) -> bool:
     return row is not None and row.version >= event.version
 
 
 def _note(session: Session, event: Event, detail: str = "") -> None:
-    session.execute(_AUDIT, {"connection_id": event.connection_id, "event_id": event.event_id,
-                             "event_type": event.type, "detail": detail, "at": event.occurred_at})
+    repository.note(session, connection_id=event.connection_id, event_id=event.event_id, event_type=event.type,
+                    detail=detail, at=event.occurred_at)
 
 
 def _merged_credentials(cipher: CredentialCipher, row, new_ciphertext: str, connection_id: str) -> str:
@@ -61,8 +42,8 @@ def _merged_credentials(cipher: CredentialCipher, row, new_ciphertext: str, conn
     return cipher.encrypt({**new, "refresh_token": old["refresh_token"]}, connection_id)
 
 
-def record_connected(session: Session, event: AccountConnected, *, cipher: CredentialCipher) -> None:
-    row = _current(session, event.connection_id)
+def record_connected(event: AccountConnected, *, session: Session, cipher: CredentialCipher) -> None:
+    row = repository.current(session, event.connection_id)
     if _is_stale(row, event):
         return
     values = dict(
@@ -71,12 +52,12 @@ def record_connected(session: Session, event: AccountConnected, *, cipher: Crede
         status_message=None, scopes=list(event.scopes), token_expires_at=event.token_expires_at,
         credentials=_merged_credentials(cipher, row, event.credentials, event.connection_id),
         updated_at=event.occurred_at, version=event.version)
-    _write(session, row, event.connection_id, {"connected_at": event.occurred_at, **values})
+    repository.write(session, row, event.connection_id, {"connected_at": event.occurred_at, **values})
     _note(session, event, "reconnected" if row is not None else "connected")
 
 
-def record_revoked(session: Session, event: AccountRevoked) -> None:
-    row = _current(session, event.connection_id)
+def record_revoked(event: AccountRevoked, *, session: Session) -> None:
+    row = repository.current(session, event.connection_id)
     if _is_stale(row, event):
         return
     values = dict(status="revoked", status_reason=event.reason, status_message=REVOKE_MESSAGES[event.reason],
@@ -85,15 +66,15 @@ def record_revoked(session: Session, event: AccountRevoked) -> None:
         values.update(provider_account_id=None, handle="", display_name="", scopes=[])
     if row is None:  # arrived before its AccountConnected: a tombstone keeps the older event out
         values.update(user_id=event.user_id, network=event.network, scopes=[])
-    _write(session, row, event.connection_id, values)
+    repository.write(session, row, event.connection_id, values)
     _note(session, event, event.reason)
 
 
-def record_refreshed(session: Session, event: TokenRefreshed, *, cipher: CredentialCipher) -> None:
-    row = _current(session, event.connection_id)
+def record_refreshed(event: TokenRefreshed, *, session: Session, cipher: CredentialCipher) -> None:
+    row = repository.current(session, event.connection_id)
     if row is None or _is_stale(row, event) or row.status == "revoked":
         return
-    _write(session, row, event.connection_id, dict(
+    repository.write(session, row, event.connection_id, dict(
         credentials=_merged_credentials(cipher, row, event.credentials, event.connection_id),
         token_expires_at=event.token_expires_at, status="active", status_reason=None, status_message=None,
         updated_at=event.occurred_at, version=event.version))
@@ -101,20 +82,20 @@ def record_refreshed(session: Session, event: TokenRefreshed, *, cipher: Credent
         _note(session, event, "recovered")
 
 
-def record_needs_reauth(session: Session, event: ConnectionNeedsReauth) -> None:
-    row = _current(session, event.connection_id)
+def record_needs_reauth(event: ConnectionNeedsReauth, *, session: Session) -> None:
+    row = repository.current(session, event.connection_id)
     if row is None or _is_stale(row, event) or row.status == "revoked":
         return
-    _write(session, row, event.connection_id, dict(
+    repository.write(session, row, event.connection_id, dict(
         status="needs_reauth", status_reason=event.reason, status_message=event.message,
         updated_at=event.occurred_at, version=event.version))
     _note(session, event, event.reason)
 
 
-def event_handlers(cipher: CredentialCipher) -> dict:
-    return {
-        AccountConnected: lambda s, e: record_connected(s, e, cipher=cipher),
-        AccountRevoked: record_revoked,
-        TokenRefreshed: lambda s, e: record_refreshed(s, e, cipher=cipher),
-        ConnectionNeedsReauth: record_needs_reauth,
-    }
+# What the consumer subscribes to, and who handles it (effects bound by bootstrap.py).
+EVENT_HANDLERS = {
+    AccountConnected: record_connected,
+    AccountRevoked: record_revoked,
+    TokenRefreshed: record_refreshed,
+    ConnectionNeedsReauth: record_needs_reauth,
+}

@@ -1,13 +1,11 @@
 """gunicorn 'plan_limits.app:create_app()'"""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import request
 
-from plan_limits import SERVICE, metrics
+from plan_limits import SERVICE, metrics, repository
 from plan_limits.bootstrap import Deps, bootstrap
 from plan_limits.http import api
-from plan_limits.tables import plans
 from shared import bus
 from shared.web import create_base_app
 
@@ -17,9 +15,8 @@ def create_app(settings=None, deps: Deps | None = None):
 
     def database():
         # Ready means migrated, with the default plan in it (a typo there would refuse every connect).
-        with deps.engine.connect() as conn:
-            if conn.execute(sa.select(plans.c.name).where(plans.c.name == deps.settings.default_plan)).first() \
-                    is None:
+        with deps.sessions() as session:
+            if deps.settings.default_plan not in repository.plan_names(session):
                 raise DefaultPlanMissing(deps.settings.default_plan)
 
     app = create_base_app(SERVICE, {"database": database, "bus": lambda: bus.ping(deps.settings)})
@@ -29,7 +26,7 @@ def create_app(settings=None, deps: Deps | None = None):
     @app.before_request
     def _fresh_gauges():
         if request.endpoint == "ops.metrics_view":
-            metrics.refresh(sessions=deps.sessions, clock=deps.clock, default_plan=deps.settings.default_plan)
+            deps.call(metrics.refresh)
 
     return app
 

@@ -67,7 +67,9 @@ class Reservation:
     expires_at: datetime
 
 
-class PlanLimitReached(Exception):
+class OverPlanLimit(Exception):
+    """No place left on the user's plan (the gateway's client reads the 403 as PlanLimitReached)."""
+
     def __init__(self, quota: Quota):
         super().__init__(quota.denial())
         self.quota = quota

@@ -24,7 +24,7 @@ def _record(session: Session, row, event: Event, status: str) -> None:
         updated_at=event.occurred_at))
 
 
-def record_connected(session: Session, event: AccountConnected) -> None:
+def record_connected(event: AccountConnected, *, session: Session) -> None:
     row = repository.socket(session, event.connection_id)
     if _is_newer(row, event):
         _record(session, row, event, "active")
@@ -32,13 +32,13 @@ def record_connected(session: Session, event: AccountConnected) -> None:
         repository.free_reservation(session, event.reservation_id)
 
 
-def record_revoked(session: Session, event: AccountRevoked) -> None:
+def record_revoked(event: AccountRevoked, *, session: Session) -> None:
     row = repository.socket(session, event.connection_id)
     if _is_newer(row, event):  # with no row yet: a tombstone that keeps the older AccountConnected out
         _record(session, row, event, "revoked")
 
 
-def record_needs_reauth(session: Session, event: ConnectionNeedsReauth) -> None:
+def record_needs_reauth(event: ConnectionNeedsReauth, *, session: Session) -> None:
     row = repository.socket(session, event.connection_id)
     if _is_newer(row, event) and (row is None or row.status != "revoked"):
         _record(session, row, event, "needs_reauth")  # still a socket

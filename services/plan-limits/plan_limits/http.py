@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from plan_limits import plans, reservations
-from plan_limits.domain import PlanLimitReached, Quota, UnknownPlan
+from plan_limits import decisions, quotas
+from plan_limits.domain import OverPlanLimit, Quota, UnknownPlan
 from shared import providers
 from shared.web import ApiError, json_body, require_token
 
@@ -16,11 +16,6 @@ def _deps():
     return current_app.extensions["deps"]
 
 
-def _context() -> dict:
-    deps = _deps()
-    return {"sessions": deps.sessions, "clock": deps.clock, "default_plan": deps.settings.default_plan}
-
-
 def present(quota: Quota) -> dict:
     upgrade = {"plan": quota.plan.upgrade_to} if quota.plan.upgrade_to else None
     return {"user_id": quota.user_id, "plan": quota.plan.name, "used": quota.used, "reserved": quota.reserved,
@@ -28,8 +23,8 @@ def present(quota: Quota) -> dict:
 
 
 # -- errors: written once ---------------------------------------------------
-@api.errorhandler(PlanLimitReached)
-def _plan_limit(exc: PlanLimitReached):
+@api.errorhandler(OverPlanLimit)
+def _plan_limit(exc: OverPlanLimit):
     body = present(exc.quota)
     return ApiError(403, "plan_limit", str(exc), **{k: body[k] for k in ("plan", "used", "limit", "reserved",
                                                                           "upgrade")}).response()
@@ -69,14 +64,14 @@ def _user(user_id: str) -> str:
 def set_plan(user_id: str):
     require_token(_deps().settings.billing_token)
     plan = _text(_only(json_body(), "plan"), "plan", 32)
-    return present(plans.set_plan(_user(user_id), plan, **_context()))
+    return present(_deps().call(quotas.set_plan, _user(user_id), plan))
 
 
 @api.get("/v1/users/<user_id>/quota")
 def quota(user_id: str):
     settings = _deps().settings
     require_token(settings.internal_token, settings.dashboard_token)
-    return present(plans.quota_of(_user(user_id), **_context()))
+    return present(_deps().call(quotas.quota_of, _user(user_id)))
 
 
 @api.post("/v1/reservations")
@@ -86,8 +81,8 @@ def reserve():
     user_id, network = _text(body, "user_id", 200), _text(body, "network", 32)
     if network not in providers.networks():
         raise ApiError(400, "unknown_network", f"'{network}' is not a network Post Mate connects.")
-    reservation = reservations.reserve(user_id, network, _text(body, "reconnect_connection_id", 64, required=False),
-                                       ttl_s=_deps().settings.reservation_ttl_s, **_context())
+    reconnect = _text(body, "reconnect_connection_id", 64, required=False)
+    reservation = _deps().call(decisions.reserve, user_id, network, reconnect)
     return {"reservation_id": reservation.id, "expires_at": reservation.expires_at.isoformat(),
             "kind": reservation.kind}, 201
 
@@ -95,5 +90,5 @@ def reserve():
 @api.delete("/v1/reservations/<reservation_id>")
 def release(reservation_id: str):
     require_token(_deps().settings.internal_token)
-    reservations.release(reservation_id, sessions=_deps().sessions, clock=_deps().clock)
+    _deps().call(decisions.release, reservation_id)
     return "", 204

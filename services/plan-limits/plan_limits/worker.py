@@ -3,7 +3,7 @@ sweeps expired reservations."""
 import logging
 import threading
 
-from plan_limits import SERVICE, reservations
+from plan_limits import SERVICE, decisions
 from plan_limits.bootstrap import Deps, bootstrap, consumer
 from shared.logs import configure_logging
 from shared.worker import run_loops
@@ -16,7 +16,7 @@ def sweeper(deps: Deps, every_s: float = SWEEP_EVERY_S):
     def run(stop: threading.Event) -> None:
         while not stop.wait(every_s):
             try:
-                swept = reservations.sweep_expired(sessions=deps.sessions, clock=deps.clock)
+                swept = deps.call(decisions.sweep_expired)
             except Exception as exc:  # the database is away: try again next round
                 log.warning("sweep failed: %s", exc.__class__.__name__)
                 continue

@@ -4,9 +4,11 @@ In:  AccountConnected, AccountRevoked, ConnectionNeedsReauth (bus; TokenRefreshe
        → handlers.py → table schedule (one row per connection: state, next work, due time, lease)
      POST /v1/connections/<id>/check (internal HTTP; the gateway's "Check connection")
 Work: loop.py leases due rows (SKIP LOCKED) → refresh.py reads credentials from
-      connection-store (a lease batch per POST /v1/credentials/lookup), refreshes or health-checks
-      at the platform → record.py writes the outcome and its event in one transaction
-Out: TokenRefreshed, ConnectionNeedsReauth, AccountRevoked(revoked_at_provider) (outbox → bus);
-     tables schedule, outbox, processed_events; token_refresher_* metrics
+      connection-store (shared.clients.connection_store: a lease batch per POST /v1/credentials/lookup),
+      refreshes or health-checks at the platform → record.py writes the outcome and its event in
+      one transaction
+Out: TokenRefreshed, ConnectionNeedsReauth, AccountRevoked(revoked_at_provider) (outbox → bus)
+Tables (tables.py; every statement on the schedule in repository.py): schedule, outbox, processed_events;
+     token_refresher_* metrics; its client for the gateway: shared.clients.token_refresher
 """
 SERVICE = "token-refresher"

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from shared import binding
+from shared.clients.connection_store import ConnectionStoreClient
 from shared.config import Settings, load_settings
 from shared.consumer import Consumer
 from shared.crypto import CredentialCipher
@@ -22,9 +24,8 @@ from shared.providers.egress import Egress
 from shared.providers.registry import Registry
 from token_refresher import SERVICE
 from token_refresher.adapters.platforms import HttpPlatforms
-from token_refresher.adapters.store import HttpConnectionStore
 from token_refresher.gates import Gates
-from token_refresher.handlers import event_handlers
+from token_refresher.handlers import EVENT_HANDLERS
 from token_refresher.loop import Gauges, RefreshLoop
 from token_refresher.policy import Policy
 from token_refresher.record import Ledger
@@ -40,7 +41,7 @@ class Deps:
     cipher: CredentialCipher
     outbox: Outbox
     policy: Policy
-    store: HttpConnectionStore
+    store: ConnectionStoreClient
     platforms: HttpPlatforms
     clock: Callable[[], datetime]
     owner: str  # this process's name on the leases it holds
@@ -67,7 +68,7 @@ def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = 
                          max_overflow=8, pool_recycle=1800)
     return Deps(settings=settings, engine=engine, sessions=session_factory(engine),
                 cipher=CredentialCipher(settings.credential_keys), outbox=Outbox(outbox), policy=policy,
-                store=HttpConnectionStore(settings.service_url("connection-store"), settings.internal_token,
+                store=ConnectionStoreClient(settings.service_url("connection-store"), settings.internal_token,
                                           pool=pool),
                 platforms=HttpPlatforms(Registry(settings), Egress(allow_private=settings.bluesky_allow_private_service),
                                         timeout_s=policy.timeout_s, pool=pool),
@@ -79,7 +80,8 @@ def relay(deps: Deps) -> Relay:
 
 
 def consumer(deps: Deps) -> Consumer:
-    return Consumer(SERVICE, deps.settings, deps.sessions, processed_events, event_handlers(deps.policy, deps.clock))
+    handlers = {event: binding.bind(deps, handler) for event, handler in EVENT_HANDLERS.items()}
+    return Consumer(SERVICE, deps.settings, deps.sessions, processed_events, handlers)
 
 
 def refresh_loop(deps: Deps) -> RefreshLoop:

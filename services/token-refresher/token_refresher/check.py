@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict
 
 from shared.web import ApiError
-from token_refresher import schedule
+from token_refresher import repository
 from token_refresher.domain import REVOKED
 from token_refresher.record import Outcome
 
@@ -23,11 +23,11 @@ def check_connection(connection_id: str, *, sessions, refresher, policy, clock, 
     while True:
         now = clock()
         with sessions.begin() as session:
-            row = schedule.take(session, connection_id, owner, now, now + policy.lease)
+            row = repository.take(session, connection_id, owner, now, now + policy.lease)
         if row is not None:
             return {"connection_id": connection_id, **asdict(refresher.run(row, scheduled=False))}
         with sessions() as session:
-            existing = schedule.current(session, connection_id)
+            existing = repository.current(session, connection_id)
         if existing is None:
             raise ApiError(404, "connection_not_found", "The refresher doesn't know this connection (yet).")
         if existing.state == REVOKED:

@@ -1,11 +1,13 @@
-"""The refresher's vocabulary, free of I/O: what the store hands us, what a
-platform answered, and the sentences a user reads when a connection needs them."""
+"""The refresher's vocabulary, free of I/O: what a platform answered, and the
+sentences a user reads when a connection needs them. What the store hands us is
+shared.clients.connection_store's StoredConnection (re-exported here)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from shared import providers
+from shared.clients.connection_store import StoredConnection, StoreUnavailable  # noqa: F401 (the refresher's words)
 
 # Schedule states (and what we last reported to the store).
 ACTIVE, NEEDS_REAUTH, REVOKED = "active", "needs_reauth", "revoked"
@@ -18,28 +20,13 @@ MISCONFIGURED = "config"  # our app's credentials or request are wrong: back off
 
 
 @dataclass(frozen=True)
-class StoredConnection:
-    """connection-store's GET /v1/connections/<id>/credentials, in memory only."""
-    connection_id: str
-    network: str
-    user_id: str
-    status: str
-    version: int
-    token_expires_at: datetime | None
-    credentials: dict | None
-
-    def __repr__(self) -> str:  # never print credentials
-        return f"StoredConnection({self.connection_id!r}, {self.network!r}, {self.status!r}, v{self.version})"
-
-
-@dataclass(frozen=True)
-class Renewal:
-    """The platform renewed the token: the complete new credentials."""
+class Renewed:
+    """The platform renewed the token: the complete new credentials (the catalogue's `Renewal` is how it renews)."""
     credentials: dict
     expires_at: datetime | None
 
     def __repr__(self) -> str:
-        return f"Renewal(expires_at={self.expires_at!r})"
+        return f"Renewed(expires_at={self.expires_at!r})"
 
 
 class PlatformError(Exception):
@@ -50,10 +37,6 @@ class PlatformError(Exception):
         super().__init__(f"{code}: {description}" if description else code)
         self.kind, self.code, self.description = kind, code, description
         self.retry_after_s, self.status = retry_after_s, status
-
-
-class StoreUnavailable(Exception):
-    """connection-store did not answer; nothing was decided about the connection."""
 
 
 def reauth_message(reason: str, network: str, expires_at: datetime | None = None) -> str:

@@ -17,7 +17,7 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from shared.events import AccountConnected, AccountRevoked, ConnectionNeedsReauth, Event
-from token_refresher import SERVICE, metrics, schedule
+from token_refresher import SERVICE, metrics, repository
 from token_refresher.domain import ACTIVE, NEEDS_REAUTH, REVOKED
 from token_refresher.policy import REFRESH, Policy, plan
 
@@ -36,10 +36,10 @@ def _newer(row, event: Event) -> bool:
 def _write(session: Session, row, event: Event, values: dict, now: datetime) -> None:
     values = {**values, "store_version": event.version, "updated_at": now}
     if row is None:
-        schedule.insert(session, {"connection_id": event.connection_id, "user_id": event.user_id,
+        repository.insert(session, {"connection_id": event.connection_id, "user_id": event.user_id,
                                   "network": event.network, **values})
     else:
-        schedule.update(session, event.connection_id, values)
+        repository.update(session, event.connection_id, values)
 
 
 def _planned(policy: Policy, event: Event, expires_at: datetime | None, now: datetime) -> dict:
@@ -51,19 +51,19 @@ def _planned(policy: Policy, event: Event, expires_at: datetime | None, now: dat
                 last_error=None, awaiting_version=None)
 
 
-def on_connected(session: Session, event: AccountConnected, *, policy: Policy, clock: Callable) -> None:
+def on_connected(event: AccountConnected, *, session: Session, policy: Policy, clock: Callable) -> None:
     """A new or reconnected account (a reconnect brings a needs_reauth connection back)."""
-    row = schedule.current(session, event.connection_id, lock=True)
+    row = repository.current(session, event.connection_id, lock=True)
     if _newer(row, event):
         _write(session, row, event, _planned(policy, event, event.token_expires_at, clock()), clock())
 
 
-def on_revoked(session: Session, event: AccountRevoked, *, clock: Callable) -> None:
+def on_revoked(event: AccountRevoked, *, session: Session, clock: Callable) -> None:
     """Gone: nothing more to do for it. An unknown connection gets a tombstone so an
     older AccountConnected arriving late can't bring it back."""
     if _ours(event):
         return
-    row = schedule.current(session, event.connection_id, lock=True)
+    row = repository.current(session, event.connection_id, lock=True)
     if not _newer(row, event):
         return
     values = dict(state=REVOKED, reported=REVOKED, reason=event.reason)
@@ -74,18 +74,18 @@ def on_revoked(session: Session, event: AccountRevoked, *, clock: Callable) -> N
     metrics.REVOCATIONS.labels(event.network, event.reason).inc()
 
 
-def on_needs_reauth(session: Session, event: ConnectionNeedsReauth, *, clock: Callable) -> None:
+def on_needs_reauth(event: ConnectionNeedsReauth, *, session: Session, clock: Callable) -> None:
     if _ours(event):
         return
-    row = schedule.current(session, event.connection_id, lock=True)
+    row = repository.current(session, event.connection_id, lock=True)
     if row is not None and _newer(row, event) and row.state != REVOKED:
         _write(session, row, event, dict(state=NEEDS_REAUTH, reported=NEEDS_REAUTH, reason=event.reason[:64]),
                clock())
 
 
-def event_handlers(policy: Policy, clock: Callable) -> dict:
-    return {
-        AccountConnected: lambda s, e: on_connected(s, e, policy=policy, clock=clock),
-        AccountRevoked: lambda s, e: on_revoked(s, e, clock=clock),
-        ConnectionNeedsReauth: lambda s, e: on_needs_reauth(s, e, clock=clock),
-    }
+# What the consumer subscribes to, and who handles it (effects bound by bootstrap.py).
+EVENT_HANDLERS = {
+    AccountConnected: on_connected,
+    AccountRevoked: on_revoked,
+    ConnectionNeedsReauth: on_needs_reauth,
+}

@@ -18,7 +18,7 @@ from typing import Callable
 
 import sqlalchemy as sa
 
-from token_refresher import metrics, schedule
+from token_refresher import metrics, repository
 from token_refresher.policy import Policy
 from token_refresher.record import Ledger
 from token_refresher.refresh import Refresher
@@ -35,7 +35,7 @@ class RefreshLoop:
     def lease(self, limit: int) -> list:
         now = self.clock()
         with self.sessions.begin() as session:
-            rows = schedule.lease_due(session, self.owner, now, now + self.policy.lease, limit)
+            rows = repository.lease_due(session, self.owner, now, now + self.policy.lease, limit)
         if rows:
             log.debug("leased %d due connection(s)", len(rows))
         return rows
@@ -96,8 +96,8 @@ class Gauges:
     def update(self) -> None:
         now = self.clock()
         with self.sessions() as session:
-            expiring = schedule.expiring_by_network(session, {w: now + d for w, d in self.WINDOWS.items()})
-            states = schedule.count_by_state(session)
+            expiring = repository.expiring_by_network(session, {w: now + d for w, d in self.WINDOWS.items()})
+            states = repository.count_by_state(session)
         networks = set(self.policy.networks) | {network for network, _ in expiring}
         for network in networks:  # every known network, so a count that fell to 0 shows 0
             for window in self.WINDOWS:

@@ -28,8 +28,16 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 from shared import providers
-from shared.providers.spec import (BLUESKY_SESSION, DAY, HOUR, META_LONG_LIVED, MINUTE, NEVER_EXPIRES, OAUTH_REFRESH,
-                                   REAUTH_ONLY, Renewal)
+from shared.providers.spec import (
+    BLUESKY_SESSION,
+    DAY,
+    HOUR,
+    MINUTE,
+    NEVER_EXPIRES,
+    OAUTH_REFRESH,
+    REAUTH_ONLY,
+    Renewal,
+)
 
 # Kinds of work a schedule row can be due for.
 REFRESH, HEALTH_CHECK, KEEPALIVE, REAUTH_WARNING = "refresh", "health_check", "keepalive", "reauth_warning"

@@ -27,13 +27,12 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from shared import providers
 from shared.db import is_postgres
 from shared.events import AccountRevoked, ConnectionNeedsReauth, Event, TokenRefreshed
 from shared.logs import scrub
 from shared.outbox import Outbox
-from token_refresher import SERVICE, metrics, schedule
-from shared import providers
-
+from token_refresher import SERVICE, metrics, repository
 from token_refresher.domain import (
     ACTIVE,
     GONE,
@@ -41,7 +40,7 @@ from token_refresher.domain import (
     REVOKED,
     REVOKED_MESSAGE,
     PlatformError,
-    Renewal,
+    Renewed,
     StoredConnection,
     reauth_message,
 )
@@ -68,7 +67,7 @@ class Ledger:
             if engine is not None and is_postgres(engine) else None
 
     # -- it works ------------------------------------------------------------------
-    def renewed(self, row, stored: StoredConnection, renewal: Renewal) -> Outcome:
+    def renewed(self, row, stored: StoredConnection, renewal: Renewed) -> Outcome:
         now = self.clock()
         known, version = self._versions(row, stored)
         values = {**self._fresh(row, renewal.expires_at, now, now), "store_version": version,
@@ -137,7 +136,7 @@ class Ledger:
     # -- nothing decided -------------------------------------------------------------
     def defer(self, row, until: datetime, label: str) -> None:
         with self.sessions.begin() as session:
-            schedule.release(session, row.connection_id, self.owner, dict(due_at=until, last_outcome=label[:32]))
+            repository.release(session, row.connection_id, self.owner, dict(due_at=until, last_outcome=label[:32]))
 
     def store_says_revoked(self, row, stored: StoredConnection) -> Outcome:
         values = dict(state=REVOKED, reported=REVOKED, updated_at=self.clock(),
@@ -159,8 +158,8 @@ class Ledger:
 
     def _settle_in_transaction(self, row, known: int, values: dict, event: Event | None) -> bool:
         with self.sessions.begin() as session:
-            if not schedule.settle(session, row.connection_id, self.owner, known, values):
-                schedule.release(session, row.connection_id, self.owner, {})
+            if not repository.settle(session, row.connection_id, self.owner, known, values):
+                repository.release(session, row.connection_id, self.owner, {})
                 return False
             if event is not None:
                 self.outbox.add(session, event)
@@ -169,16 +168,16 @@ class Ledger:
     def _settle_at_once(self, row, known: int, values: dict, event: Event | None) -> bool:
         """One statement: the event's INSERT selects from the guarded UPDATE, so it is
         written exactly when the row is; a row back from RETURNING says both were."""
-        params = schedule.settle_params(row.connection_id, self.owner, known, values)
+        params = repository.settle_params(row.connection_id, self.owner, known, values)
         if event is None:
-            statement = schedule.settle_statement(frozenset(values))
+            statement = repository.settle_statement(frozenset(values))
         else:
             statement = _settle_and_emit(self.outbox, frozenset(values))
             params.update(self.outbox.params(event))
         with self._autocommit.connect() as conn:
             if conn.execute(statement, params).first() is not None:
                 return True
-            schedule.release(conn, row.connection_id, self.owner, {})  # superseded: just end our lease
+            repository.release(conn, row.connection_id, self.owner, {})  # superseded: just end our lease
         return False
 
     def _dropped(self, row) -> Outcome:
@@ -236,4 +235,4 @@ class Ledger:
 @lru_cache(maxsize=64)
 def _settle_and_emit(outbox: Outbox, columns: frozenset) -> sa.Insert:
     """Built once per set of columns (see schedule.settle_statement)."""
-    return outbox.insert_after(schedule.settle_statement(columns).cte("settled"))
+    return outbox.insert_after(repository.settle_statement(columns).cte("settled"))

@@ -28,6 +28,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable
 
+from shared.providers.spec import BLUESKY_SESSION, META_LONG_LIVED, NEVER_EXPIRES
 from token_refresher import metrics
 from token_refresher.domain import (
     GONE,
@@ -35,23 +36,16 @@ from token_refresher.domain import (
     REAUTH,
     REVOKED,
     PlatformError,
-    Renewal,
+    Renewed,
     StoredConnection,
     StoreUnavailable,
 )
 from token_refresher.gates import Gates
-from token_refresher.policy import (
-    BLUESKY_SESSION,
-    HEALTH_CHECK,
-    META_LONG_LIVED,
-    NEVER_EXPIRES,
-    REAUTH_WARNING,
-    Policy,
-)
+from token_refresher.policy import HEALTH_CHECK, REAUTH_WARNING, Policy
 from token_refresher.record import Ledger, Outcome
 
 log = logging.getLogger(__name__)
-Work = Callable[[dict, datetime], Renewal | None]
+Work = Callable[[dict, datetime], Renewed | None]
 
 
 class Refresher:

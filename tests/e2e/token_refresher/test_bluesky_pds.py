@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from shared.encoding import unverified_expiry as jwt_expiry
 from shared.events import AccountConnected, version_at
 from tests.pds_harness import LocalPds
-from shared.encoding import unverified_expiry as jwt_expiry
 
 pytestmark = [pytest.mark.pds, pytest.mark.integration]
 

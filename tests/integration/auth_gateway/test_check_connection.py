@@ -4,8 +4,7 @@ from flask import Flask, jsonify
 
 from connection_store.bootstrap import bootstrap as store_bootstrap
 from connection_store.bootstrap import consumer as store_consumer
-from tests.support import free_port
-from tests.support import serve
+from tests.support import free_port, serve
 
 
 def fake_refresher(seen: list):

@@ -44,14 +44,19 @@ def test_a_callback_after_the_attempt_expired_is_refused(stack):
     assert_nothing_connected(stack)
 
 
-def test_an_attempt_whose_tab_never_came_back_expires_with_advice(stack):
+def test_an_attempt_whose_tab_never_came_back_reads_as_expired_with_advice_and_the_sweep_frees_it(stack):
     attempt = stack.start("x")
     Browser().get(attempt["start_url"])
     stack.clock.advance(TTL + 1)
     view = stack.attempt(attempt["attempt_id"])
     assert view["status"] == "expired" and view["failure"]["code"] == "expired"
     assert "extensions" in view["failure"]["message"] and "private window" in view["failure"]["message"]
-    assert attempt["reservation"]["id"] in stack.plans.released
+    # reading wrote nothing: the row and the socket wait for the sweep
+    assert stack.attempt_row(attempt["attempt_id"]).status == "pending" and stack.plans.released == []
+    assert stack.gateway.call(sweep_once) == 1
+    assert stack.attempt_row(attempt["attempt_id"]).status == "expired"
+    assert stack.plans.released == [attempt["reservation"]["id"]]
+    assert stack.attempt(attempt["attempt_id"]) == view
 
 
 def test_the_worker_sweep_expires_abandoned_attempts_and_frees_their_sockets(stack):
@@ -67,10 +72,10 @@ def test_a_reservation_plan_limits_could_not_free_is_freed_by_the_sweep(make_sta
     stack = make_stack()
     attempt = stack.start("x")
     dead = f"http://127.0.0.1:{free_port()}"
-    live_plans, stack.gateway.plans.base_url = stack.gateway.plans.base_url, dead
+    live_plans, stack.gateway.plans.http.base_url = stack.gateway.plans.http.base_url, dead
     Browser().walk(attempt["start_url"], account="alice", decision="deny")
     assert stack.plans.released == [] and stack.attempt_row(attempt["attempt_id"]).reservation_released_at is None
-    stack.gateway.plans.base_url = live_plans
+    stack.gateway.plans.http.base_url = live_plans
     assert stack.gateway.call(sweep_once) == 1
     assert stack.plans.released == [attempt["reservation"]["id"]]
 

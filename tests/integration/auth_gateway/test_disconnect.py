@@ -140,7 +140,7 @@ def test_a_reconnect_after_a_disconnect_is_listed_again(quick):
 
 def test_the_store_being_away_refuses_the_disconnect_rather_than_half_doing_it(quick):
     connection_id, _ = connect(quick)
-    quick.gateway.store.base_url = "http://127.0.0.1:9"  # nothing listens there
+    quick.gateway.store.http.base_url = "http://127.0.0.1:9"  # nothing listens there
     answer = disconnect(quick, connection_id)
     assert answer.status_code == 503 and "nothing was changed" in answer.json()["message"]
     assert [e.type for e in quick.events()] == ["AccountConnected"] and pending(quick) == []

@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from auth_gateway.bootstrap import relay
+from auth_gateway.sweep import sweep_once
 from connection_store.bootstrap import bootstrap as store_bootstrap
 from connection_store.bootstrap import consumer as store_consumer
 from plan_limits.bootstrap import bootstrap as plans_bootstrap
@@ -63,5 +64,6 @@ def test_a_failed_or_expired_attempt_gives_its_place_back(system):
     assert quota(system)["reserved"] == 1
     system.clock.advance(901)
     assert system.attempt(abandoned["attempt_id"])["status"] == "expired"
+    assert system.gateway.call(sweep_once) == 1  # the worker's sweep records it and frees the socket
     now = quota(system)
     assert (now["used"], now["reserved"], now["available"]) == (0, 0, True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from connection_store.bootstrap import bootstrap as store_bootstrap
 from connection_store.bootstrap import consumer as store_consumer
-from tests.fixtures.lifecycle import pending, revocations_due
 from tests.fixtures.bluesky import ALLOW_PRIVATE
+from tests.fixtures.lifecycle import pending, revocations_due
 
 
 def test_disconnect_ends_the_session_at_the_pds_and_points_at_the_app_password(make_world):

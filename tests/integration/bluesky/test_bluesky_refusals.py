@@ -151,7 +151,7 @@ def test_an_unreachable_server_is_a_502_naming_it(make_world):
     world = make_world(**ALLOW_PRIVATE)
     answer = world.connect(service=f"http://127.0.0.1:{port}")
     assert answer.status_code == 502 and answer.json()["error"] == "bluesky_unavailable"
-    assert f"The Bluesky server 127.0.0.1 didn't answer" in answer.json()["message"]
+    assert "The Bluesky server 127.0.0.1 didn't answer" in answer.json()["message"]
     world.assert_nothing_stored()
 
 

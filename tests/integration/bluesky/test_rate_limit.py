@@ -7,12 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.support import Clock
-
 from auth_gateway.bluesky.rate_limit import LoginLimits, admit
 from shared.db import make_engine, session_factory
-from shared.events import utcnow
 from shared.web import ApiError
+from tests.support import Clock
 
 LIMITS = LoginLimits(per_user=3, per_address=5, window=timedelta(minutes=15))
 

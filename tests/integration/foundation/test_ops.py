@@ -13,9 +13,8 @@ import requests
 
 from shared.config import SERVICES, load_settings
 from shared.manage import PACKAGES, migrate_services
-from tests.support import free_port
 from tests.processes import start_worker, stop
-from tests.support import wait_for
+from tests.support import free_port, wait_for
 
 
 def app_for(service, settings):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from plan_limits import reservations
+from plan_limits.decisions import sweep_expired
 from tests.fixtures.driver import account_revoked
 
 
@@ -60,7 +60,7 @@ def test_reservations_that_run_out_are_counted_as_expired(make_plan_limits, cloc
 
     clock.advance(1)
     plan_limits.release(released_late)
-    reservations.sweep_expired(sessions=plan_limits.deps.sessions, clock=clock)
+    plan_limits.deps.call(sweep_expired, clock=clock)
 
     figures = scrape(plan_limits)
     assert figures[("plan_limits_reservations_expired_total", ())] - before == 2

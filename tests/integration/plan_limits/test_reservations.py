@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from plan_limits import reservations
+from plan_limits import decisions
 from plan_limits.worker import sweeper
 from tests.fixtures.driver import account_connected, account_revoked, needs_reauth
 from tests.support import running, wait_for
@@ -135,8 +135,8 @@ class TestReservationLifetime:
         plan_limits.reserve("ana")
         clock.advance(30)
 
-        assert reservations.sweep_expired(sessions=plan_limits.deps.sessions, clock=clock) == 1
-        assert reservations.sweep_expired(sessions=plan_limits.deps.sessions, clock=clock) == 0
+        assert decisions.sweep_expired(sessions=plan_limits.deps.sessions, clock=clock) == 1
+        assert decisions.sweep_expired(sessions=plan_limits.deps.sessions, clock=clock) == 0
         assert plan_limits.quota("ana")["reserved"] == 1
 
     def test_the_worker_sweeps_on_its_own(self, make_plan_limits, clock):

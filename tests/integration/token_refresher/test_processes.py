@@ -22,11 +22,10 @@ from shared.config import load_settings
 from shared.events import AccountConnected, utcnow, version_at
 from shared.manage import declare_bus, migrate_services
 from shared.providers.registry import Registry
-from tests.support import free_port
-from tests.processes import start_worker, stop, workers
-from tests.support import serve, wait_for
-from tests.fixtures.token_refresher import serve_store
 from testkit.sandbox_platforms import SandboxPlatforms
+from tests.fixtures.token_refresher import serve_store
+from tests.processes import start_worker, stop, workers
+from tests.support import free_port, serve, wait_for
 from token_refresher.bootstrap import bootstrap as refresher_bootstrap
 from token_refresher.bootstrap import consumer as schedule_consumer
 from token_refresher.domain import PlatformError

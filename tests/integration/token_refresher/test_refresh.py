@@ -58,14 +58,14 @@ def test_with_the_store_away_the_work_waits_and_nothing_is_reported(world):
     cid = world.connect("x")
     world.make_due(cid)
     store = world.refresher.refresher.store
-    address, store.base_url = store.base_url, "http://127.0.0.1:9"  # nothing listens there
+    address, store.http.base_url = store.http.base_url, "http://127.0.0.1:9"  # nothing listens there
 
     assert world.run_due() == 1
     assert world.refreshes(cid) == 0 and world.pending() == []
     row = world.row(cid)
     assert (row.state, row.last_outcome, row.lease_owner) == ("active", "store_unavailable", None)
 
-    store.base_url = address
+    store.http.base_url = address
     world.make_due(cid)
     world.run_due()
     assert types(world.deliver()) == ["TokenRefreshed"] and world.usable(cid)

@@ -15,7 +15,7 @@ from shared.events import (
     utcnow,
     version_at,
 )
-from token_refresher import schedule as statements
+from token_refresher import repository as statements
 from token_refresher.bootstrap import bootstrap, consumer
 from token_refresher.tables import schedule
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.sandbox import ALL_OAUTH
 from tests.fixtures.flows import NETWORKS, REDIRECT, account_id, query_of
+from tests.fixtures.sandbox import ALL_OAUTH
 
 ACCOUNT_ID_NETWORKS = [n for n in ALL_OAUTH if n != "youtube"]  # YouTube answers with a channel id
 

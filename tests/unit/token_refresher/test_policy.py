@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import pytest
 
 from shared.providers import tokens
-
 from token_refresher.answers import classify, retry_after
 from token_refresher.domain import (
     GONE,

@@ -21,12 +21,11 @@ releases the reservation; nothing else is stored.
 """
 from __future__ import annotations
 
-import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
-from auth_gateway import attempts, metrics, outcomes
-from auth_gateway import connect as oauth_connect
+from auth_gateway import metrics, outcomes, repository
 from auth_gateway.bluesky import identity, login, rate_limit
 from auth_gateway.bluesky.domain import (
     APP_PASS_PRIVILEGED,
@@ -39,17 +38,27 @@ from auth_gateway.bluesky.domain import (
     refusal_of,
 )
 from auth_gateway.bluesky.errors import refuse
-from auth_gateway.bluesky.identity import Place
+from auth_gateway.bluesky.identity import Directory, Place
+from auth_gateway.bluesky.rate_limit import LoginLimits
 from auth_gateway.bluesky.xrpc import parse_service
-from auth_gateway.domain import FAILED, OPEN, PENDING, connection_id
-from auth_gateway.queries import SHOWN
+from auth_gateway.connect import connection_to_reconnect, reserve
+from auth_gateway.domain import PENDING, connection_id
+from shared import connections
 from shared.logs import remember_secret
 from shared.providers import Account
 from shared.web import ApiError
 
-log = logging.getLogger(__name__)
 KIND = "app_password"
 INTERNAL = "Something went wrong on our side, so nothing was connected. Please try again."
+
+
+@dataclass(frozen=True)
+class Bluesky:
+    """What this connect needs beyond the gateway's other effects; bootstrap builds it from
+    `POSTMATE_BLUESKY_*`: where handles resolve, the sign-in limits, the per-call timeout."""
+    directory: Directory
+    limits: LoginLimits
+    timeout_s: float = 5.0
 
 
 def parse_login(body: dict, user_id: str, address: str | None) -> BlueskyLogin:
@@ -62,44 +71,40 @@ def parse_login(body: dict, user_id: str, address: str | None) -> BlueskyLogin:
                         reconnect=reconnect, address=address)
 
 
-def connect_bluesky(cmd: BlueskyLogin, *, bluesky, registry, plans, store, sessions, cipher, outbox, settings,
-                    clock) -> dict:
+def connect_bluesky(cmd: BlueskyLogin, *, bluesky: Bluesky, egress, registry, plans, store, sessions, cipher, outbox,
+                    settings, clock) -> dict:
     remember_secret(cmd.app_password)  # whatever happens next, logs print it as [redacted]
     rate_limit.admit(cmd.user_id, cmd.address, limits=bluesky.limits, sessions=sessions, clock=clock)
     if cmd.reconnect:
-        oauth_connect._connection_to_reconnect(_as_attempt(cmd, cmd.reconnect), store=store, sessions=sessions,
-                                               clock=clock)
-    place = identity.locate(cmd.handle, cmd.service, directory=bluesky.directory, egress=bluesky.egress,
+        connection_to_reconnect(cmd.user_id, NETWORK, cmd.reconnect, store=store, sessions=sessions, clock=clock)
+    place = identity.locate(cmd.handle, cmd.service, directory=bluesky.directory, egress=egress,
                             timeout_s=bluesky.timeout_s)
     cid = connection_id(cmd.user_id, NETWORK, place.did)
     if cmd.reconnect and cmd.reconnect != cid:
         raise refuse("wrong_account", handle=cmd.handle)
-    reservation = oauth_connect._reserve(plans, _as_attempt(cmd, cid))
+    reservation = reserve(plans, cmd.user_id, NETWORK, cid)
     row = _open_attempt(cmd, reservation.id, sessions=sessions, plans=plans, settings=settings, clock=clock)
     try:
         shown, session = _sign_in(row, place, cmd, bluesky=bluesky, provider=registry.get(NETWORK),
                                   sessions=sessions, cipher=cipher, outbox=outbox, clock=clock)
     except Exception as exc:
-        _fail(row, exc, sessions=sessions, plans=plans, clock=clock)
+        code, message = (exc.code, exc.message) if isinstance(exc, ApiError) else ("internal_error", INTERNAL)
+        outcomes.refused(row, code, message, sessions=sessions, plans=plans, clock=clock)
         raise
-    answer = {"attempt_id": row.id, "status": "connected", "connection": {k: shown.get(k) for k in SHOWN}}
+    answer = {"attempt_id": row.id, "status": "connected", "connection": connections.view(shown)}
     if session.scope == APP_PASS_PRIVILEGED:
         answer["notice"] = PRIVILEGED_NOTICE
     return answer
-
-
-def _as_attempt(cmd: BlueskyLogin, reconnect: str) -> oauth_connect.NewAttempt:
-    return oauth_connect.NewAttempt(user_id=cmd.user_id, network=NETWORK, reconnect=reconnect)
 
 
 def _open_attempt(cmd: BlueskyLogin, reservation_id: str, *, sessions, plans, settings, clock):
     now, attempt_id = clock(), str(uuid.uuid4())
     try:
         with sessions.begin() as session:
-            attempts.insert(session, id=attempt_id, user_id=cmd.user_id, network=NETWORK, kind=KIND, status=PENDING,
+            repository.add_attempt(session, id=attempt_id, user_id=cmd.user_id, network=NETWORK, kind=KIND, status=PENDING,
                             reconnect_connection_id=cmd.reconnect, reservation_id=reservation_id, created_at=now,
                             started_at=now, expires_at=now + timedelta(seconds=settings.attempt_ttl_s))
-            row = attempts.get(session, attempt_id)
+            row = repository.attempt(session, attempt_id)
     except Exception:
         outcomes.release(attempt_id, reservation_id, sessions=sessions, plans=plans, clock=clock)
         raise
@@ -114,44 +119,20 @@ def _sign_in(row, place: Place, cmd: BlueskyLogin, *, bluesky, provider, session
         refusal = refusal_of(session, place.did, cmd.handle, place.pds.host)
         if refusal is not None:
             raise refusal
-        account = _account(session, login.display_name(place.pds, session), clock())
-        sealed_with_place = _SessionCipher(cipher, pds_url=place.pds.url, did=session.did, handle=session.handle)
+        account = _account(session, place, login.display_name(place.pds, session), clock())
         shown = outcomes.connected(row, provider, [account], [row.reservation_id], sessions=sessions,
-                                   cipher=sealed_with_place, outbox=outbox, clock=clock)
+                                   cipher=cipher, outbox=outbox, clock=clock)
     except Exception:
         login.end_session(place.pds, session, bluesky.timeout_s)  # a session we don't keep is not left open
         raise
     return shown[0], session
 
 
-def _account(session: Session, name: str, now) -> Account:
-    """The session as the token response `outcomes.connected` expects (access/refresh token, scope, expiry)."""
+def _account(session: Session, place: Place, name: str, now) -> Account:
+    """The session as the token answer `outcomes.connected` expects; where the session lives (PDS, DID,
+    handle) rides along in the token, and the stored credentials keep it (shared.providers.tokens)."""
     token = {"access_token": session.access_jwt, "refresh_token": session.refresh_jwt, "token_type": "bearer",
-             "scope": session.scope}
+             "scope": session.scope, "pds_url": place.pds.url, "did": session.did, "handle": session.handle}
     if session.expires_at:
         token["expires_in"] = max(1, int((session.expires_at - now).total_seconds()))
     return Account(provider_account_id=session.did, handle="@" + session.handle, display_name=name, token=token)
-
-
-class _SessionCipher:
-    """The gateway's cipher, adding where the session lives (PDS URL, DID, handle) to the credentials
-    `outcomes.connected` seals: the refresher and the publisher need them, and the token shape has no place."""
-
-    def __init__(self, cipher, **place: str):
-        self.cipher, self.place = cipher, place
-
-    def encrypt(self, credentials: dict, connection_id: str) -> str:
-        return self.cipher.encrypt({**credentials, **self.place}, connection_id)
-
-
-def _fail(row, exc: Exception, *, sessions, plans, clock) -> None:
-    code, message = (exc.code, exc.message) if isinstance(exc, ApiError) else ("internal_error", INTERNAL)
-    try:
-        with sessions.begin() as session:
-            changed = attempts.transition(session, row.id, OPEN, status=FAILED, failure_code=code[:64],
-                                          failure_message=message[:500], secrets=None, completed_at=clock())
-        if changed:
-            metrics.CONNECTS_FINISHED.labels(NETWORK, code).inc()
-            outcomes.release(row.id, row.reservation_id, sessions=sessions, plans=plans, clock=clock)
-    except Exception as problem:  # the sweep frees the reservation once the attempt expires
-        log.warning("could not record the failed bluesky attempt %s: %s", row.id, problem.__class__.__name__)

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, current_app, g, request
 from prometheus_client import Counter
 
-from auth_gateway import http as dashboard_http
-from auth_gateway.bluesky import wiring
 from auth_gateway.bluesky.connect import connect_bluesky, parse_login
-from shared.providers.egress import Resolver, system_resolver
+from auth_gateway.http import authenticate
 from shared.web import ApiError, json_body
 
 bluesky = Blueprint("bluesky", __name__)
@@ -26,21 +24,13 @@ REFUSALS = Counter("auth_gateway_bluesky_refusals_total",
                    ["error"])
 
 # The dashboard API's own check (service token, X-PostMate-User), so both blueprints authenticate alike.
-bluesky.before_request(dashboard_http._authenticate)
-
-
-def init_app(app: Flask, resolver: Resolver = system_resolver) -> None:
-    """Register the route; its collaborators go in app.extensions["bluesky"] (tests replace the resolver)."""
-    deps = app.extensions["deps"]
-    app.extensions["bluesky"] = wiring.build(deps.settings, deps.registry, resolver)
-    app.register_blueprint(bluesky)
+bluesky.before_request(authenticate)
 
 
 @bluesky.post("/v1/connections/bluesky")
 def connect():
     command = parse_login(json_body(), g.user_id, _client_address())
-    deps = current_app.extensions["deps"]
-    return deps.call(connect_bluesky, command, bluesky=current_app.extensions["bluesky"]), 201
+    return current_app.extensions["deps"].call(connect_bluesky, command), 201
 
 
 @bluesky.errorhandler(ApiError)

@@ -16,16 +16,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Mapping
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
-
+from auth_gateway import repository
 from auth_gateway.bluesky.errors import refuse
-from auth_gateway.tables import rate_limits
-from shared.db import UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -50,21 +45,8 @@ def admit(user_id: str, address: str | None, *, limits: LoginLimits, sessions, c
     if address:
         keys.append((f"bluesky-login:address:{address}", limits.per_address))
     with sessions.begin() as session:
-        windows = [(hit(session, key, now, limits.window), allowed) for key, allowed in keys]
+        windows = [(repository.count_hit(session, key, now, limits.window), allowed) for key, allowed in keys]
     over = [start + limits.window for (count, start), allowed in windows if count > allowed]
     if over:
         raise refuse("too_many_attempts", retry_after_s=max(1, math.ceil((max(over) - now).total_seconds())))
 
-
-def hit(session: Session, key: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
-    """Count one hit on `key`: (hits in the current window, when that window started)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stale = rate_limits.c.window_start <= now - window
-    fresh_start = sa.literal(now, UtcDateTime())
-    statement = dialect.insert(rate_limits).values(key=key, window_start=now, count=1)
-    statement = statement.on_conflict_do_update(index_elements=[rate_limits.c.key], set_={
-        "count": sa.case((stale, 1), else_=rate_limits.c.count + 1),
-        "window_start": sa.case((stale, fresh_start), else_=rate_limits.c.window_start),
-    }).returning(rate_limits.c.count, rate_limits.c.window_start)
-    count, start = session.execute(statement).one()
-    return count, start

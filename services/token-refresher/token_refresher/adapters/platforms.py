@@ -31,7 +31,7 @@ from shared.providers.errors import read_error
 from shared.providers.registry import LIVE, Registry
 from token_refresher.adapters.client import TIMEOUT, UNREACHABLE, Answer, HttpClient
 from token_refresher.answers import classify
-from token_refresher.domain import TRANSIENT, PlatformError, Renewal
+from token_refresher.domain import TRANSIENT, PlatformError, Renewed
 
 META_GRANTS = {"instagram": "ig_refresh_token", "threads": "th_refresh_token"}  # refresh_access_token's grant_type
 PDS_KEYS = ("pds_url", "pds", "service", "service_url", "service_endpoint")  # older rows named it differently
@@ -43,7 +43,7 @@ class HttpPlatforms:
         self.http = HttpClient(pool)
 
     # -- the three ways a token is renewed ---------------------------------------
-    def refresh_grant(self, network: str, credentials: dict, now: datetime) -> Renewal:
+    def refresh_grant(self, network: str, credentials: dict, now: datetime) -> Renewed:
         """OAuth refresh-token grant with the network's client authentication."""
         provider = self.registry.get(network)
         spec = provider.spec
@@ -57,14 +57,14 @@ class HttpPlatforms:
         answer = self._call("POST", url, network, data=form, auth=auth)
         return self._renewal(credentials, answer, now)
 
-    def meta_refresh(self, network: str, credentials: dict, now: datetime) -> Renewal:
+    def meta_refresh(self, network: str, credentials: dict, now: datetime) -> Renewed:
         """Instagram/Threads: the long-lived token renews itself (≥ 24 h old, unexpired)."""
         url = self.registry.get(network).url("refresh_url")
         answer = self._call("GET", url, network,
                             params={"grant_type": META_GRANTS[network], "access_token": credentials["access_token"]})
         return self._renewal(credentials, answer, now)
 
-    def bluesky_refresh(self, credentials: dict, now: datetime) -> Renewal:
+    def bluesky_refresh(self, credentials: dict, now: datetime) -> Renewed:
         """refreshSession with the refresh JWT as Bearer; both JWTs rotate."""
         refresh_key = "refresh_token" if credentials.get("refresh_token") else "refreshJwt"
         access_key = "access_token" if refresh_key == "refresh_token" else "accessJwt"
@@ -79,7 +79,7 @@ class HttpPlatforms:
                  "obtained_at": int(now.timestamp())}
         if expires_at:
             fresh["expires_at"] = int(expires_at.timestamp())
-        return Renewal(tokens.merge(credentials, fresh), expires_at)
+        return Renewed(tokens.merge(credentials, fresh), expires_at)
 
     # -- tokens that never expire --------------------------------------------------
     def health_check(self, network: str, credentials: dict) -> None:
@@ -122,12 +122,12 @@ class HttpPlatforms:
             raise PlatformError(TRANSIENT, "unreachable", f"{network} server refused by the egress rule ({exc.reason})") \
                 from None
 
-    def _renewal(self, old: dict, answer: dict, now: datetime) -> Renewal:
+    def _renewal(self, old: dict, answer: dict, now: datetime) -> Renewed:
         if not answer.get("access_token"):
             raise PlatformError(TRANSIENT, "bad_response", "the answer holds no access token")
         remember_secret(answer["access_token"], answer.get("refresh_token") or "")
         fresh = tokens.renewed(old, answer, now)
-        return Renewal(fresh, tokens.after(now, answer.get("expires_in")))
+        return Renewed(fresh, tokens.after(now, answer.get("expires_in")))
 
     def _call(self, method: str, url: str, network: str, *, params=None, data=None, auth=None, bearer=None,
               never_expires: bool = False, target: Target | None = None) -> dict:

@@ -12,11 +12,11 @@ import uuid
 from datetime import timedelta
 
 from plan_limits import metrics, repository
-from plan_limits.domain import NEW, RECONNECT, PlanLimitReached, Reservation
+from plan_limits.domain import NEW, RECONNECT, OverPlanLimit, Reservation
 
 
 def reserve(user_id: str, network: str, reconnect_connection_id: str | None, *,
-            sessions, clock, ttl_s: int, default_plan: str) -> Reservation:
+            sessions, clock, reservation_ttl_s: int, default_plan: str) -> Reservation:
     now = clock()
     with sessions.begin() as session:
         plan = repository.lock_user(session, user_id, default_plan)
@@ -28,9 +28,9 @@ def reserve(user_id: str, network: str, reconnect_connection_id: str | None, *,
             quota = repository.quota(session, user_id, plan, now)
             if not quota.available:
                 metrics.DECISIONS.labels(plan.name, "denied").inc()
-                raise PlanLimitReached(quota)
+                raise OverPlanLimit(quota)
         reservation = Reservation(str(uuid.uuid4()), user_id, network, RECONNECT if reconnect else NEW,
-                                  reconnect_connection_id if reconnect else None, now + timedelta(seconds=ttl_s))
+                                  reconnect_connection_id if reconnect else None, now + timedelta(seconds=reservation_ttl_s))
         repository.add_reservation(session, reservation, now)
     metrics.DECISIONS.labels(plan.name, "reconnect" if reconnect else "approved").inc()
     return reservation

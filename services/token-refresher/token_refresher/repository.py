@@ -1,4 +1,4 @@
-"""The schedule table's statements: leasing due work, reading and writing rows.
+"""Every statement on the schedule table (the refresher's repository): leasing due work, reading and writing rows.
 
 Leasing is one statement on both backends:
 
