@@ -7,6 +7,10 @@ SUM    := $(shell cat pyproject.toml tools/pyproject.toml constraints.txt | cksu
 RUN_STAMP  := $(VENV)/.run-$(SUM)
 TEST_STAMP := $(VENV)/.test-$(SUM)
 PYTEST := $(BIN)/python -m pytest
+# The slow tiers wait on servers, subprocesses and a browser more than they compute: three pytest
+# workers (pytest-xdist, one test file each at a time) keep both cores busy. JOBS=1 runs serially.
+JOBS   ?= 3
+PARALLEL := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
 .PHONY: install install-run run test test-unit test-integration test-e2e bench migrate clean
 
@@ -36,7 +40,7 @@ migrate: install-run
 # Every tier, in order (CI runs this); the end of the output counts and times each tier.
 test: install
 	bash tests/setup.sh
-	$(PYTEST) $(PYTEST_ARGS)
+	$(PYTEST) $(PARALLEL) $(PYTEST_ARGS)
 
 # The fast tier alone: pure rules, no servers, no sockets, no browser.
 test-unit: install
@@ -44,11 +48,11 @@ test-unit: install
 
 test-integration: install
 	bash tests/setup.sh
-	$(PYTEST) tests/integration $(PYTEST_ARGS)
+	$(PYTEST) tests/integration $(PARALLEL) $(PYTEST_ARGS)
 
 test-e2e: install
 	bash tests/setup.sh
-	$(PYTEST) tests/e2e $(PYTEST_ARGS)
+	$(PYTEST) tests/e2e $(PARALLEL) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench
