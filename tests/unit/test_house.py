@@ -208,3 +208,15 @@ def test_no_module_is_named_like_a_table(service):
     package = REPO / "services" / service / SERVICES[service]
     modules = {path.stem for path in package.rglob("*.py") if "migrations" not in path.parts}
     assert table_names(package) and modules & table_names(package) == set()
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_service_hands_effects_to_its_use_cases_with_the_one_binder(service):
+    """One composition root per service, and one way from it to a use case: `Deps.call` (shared.binding)."""
+    import importlib
+    import inspect
+
+    from shared import binding
+    bootstrap = importlib.import_module(f"{SERVICES[service]}.bootstrap")
+    assert "binding.call(self" in inspect.getsource(bootstrap.Deps.call)
+    assert bootstrap.binding is binding

@@ -3,6 +3,7 @@ the event handlers to them (shared.binding)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -23,6 +24,9 @@ class Deps:
     engine: Engine
     sessions: sessionmaker
     cipher: CredentialCipher
+
+    def call(self, handler: Callable, *args, **kwargs):
+        return binding.call(self, handler, *args, **kwargs)
 
 
 def bootstrap(settings: Settings | None = None) -> Deps:

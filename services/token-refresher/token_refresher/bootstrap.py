@@ -56,6 +56,9 @@ class Deps:
         self.refresher = Refresher(ledger=self.ledger, store=self.store, platforms=self.platforms,
                                    policy=self.policy, gates=self.gates, clock=self.clock)
 
+    def call(self, handler: Callable, *args, **kwargs):
+        return binding.call(self, handler, *args, **kwargs)
+
 
 def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utcnow,
               policy: Policy | None = None) -> Deps:

@@ -20,6 +20,4 @@ def _authenticate():
 
 @api.post("/v1/connections/<connection_id>/check")
 def check(connection_id: str):
-    deps = _deps()
-    return check_connection(connection_id, sessions=deps.sessions, refresher=deps.refresher, policy=deps.policy,
-                            clock=deps.clock, owner=deps.owner)
+    return _deps().call(check_connection, connection_id)
