@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Mapping
 
 from shared import providers
+from shared.crypto import parse_key_ring
 
 PREFIX = "POSTMATE_"
 SERVICES = ("auth-gateway", "connection-store", "plan-limits", "token-refresher")
@@ -193,6 +194,44 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return settings
 
 
+TOKENS = {"internal_token": "INTERNAL_TOKEN", "dashboard_token": "DASHBOARD_TOKEN", "billing_token": "BILLING_TOKEN"}
+MIN_TOKEN_CHARS = 43  # 32 random bytes, as secrets.token_urlsafe(32) writes them
+
+
+def production_refusals(settings: Settings, ring: list[tuple[str, bytes]]) -> list[str]:
+    """Each setting production must not run with, as a sentence naming the variable and the fix."""
+    refusals = []
+    development_key = parse_key_ring(DEV_CREDENTIAL_KEY)[0][1]
+    for kid, key in ring:
+        if key == development_key:
+            refusals.append(f"{PREFIX}CREDENTIAL_KEYS holds the development key (as {kid!r}): put a new key first "
+                            "(python -c 'from shared.crypto import new_key_spec; print(new_key_spec(\"k2\"))') and "
+                            "remove this one once nothing is sealed with it.")
+    for attr, name in TOKENS.items():
+        value = getattr(settings, attr)
+        if value.startswith("dev-") or len(value) < MIN_TOKEN_CHARS or len(set(value)) < 10:
+            refusals.append(f"{PREFIX}{name} must be at least 32 random bytes, {MIN_TOKEN_CHARS} characters as "
+                            "python -c 'import secrets; print(secrets.token_urlsafe(32))' writes them.")
+    values = [getattr(settings, attr) for attr in TOKENS]
+    if len(set(values)) < len(values):
+        refusals.append(f"{PREFIX}INTERNAL_TOKEN, {PREFIX}DASHBOARD_TOKEN and {PREFIX}BILLING_TOKEN must all "
+                        "differ: the internal token unlocks plaintext credentials.")
+    if settings.sandbox_url or settings.sandbox_auto_approve:
+        refusals.append(f"{PREFIX}SANDBOX_URL and {PREFIX}SANDBOX_AUTO_APPROVE are for development: in sandbox mode "
+                        "a network's app secret is public, so anyone could forge its callbacks.")
+    forced = sorted(n for n, overrides in settings.providers.items() if str(overrides.get("mode", "")).lower()
+                    == "sandbox")
+    if forced:
+        refusals.append(f"{', '.join(f'{PREFIX}{n.upper()}_MODE' for n in forced)} must not be sandbox in production.")
+    if settings.bluesky_allow_private_service:
+        refusals.append(f"{PREFIX}BLUESKY_ALLOW_PRIVATE_SERVICE lets a user point Post Mate at internal addresses; "
+                        "unset it.")
+    if not settings.public_url.startswith("https://"):
+        refusals.append(f"{PREFIX}PUBLIC_URL must be the gateway's https:// address (the connect cookie is Secure "
+                        "only there).")
+    return refusals
+
+
 def _provider_settings(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """POSTMATE_X_CLIENT_ID=… → {"x": {"client_id": …}} (Authlib's naming)."""
     found: dict[str, dict[str, str]] = {}
@@ -207,10 +246,13 @@ def _provider_settings(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
 def _check(settings: Settings) -> None:
     if settings.env not in ("development", "production", "test"):
         raise ConfigError(f"{PREFIX}ENV must be development, test or production, got {settings.env!r}")
+    try:
+        ring = parse_key_ring(settings.credential_keys)
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}CREDENTIAL_KEYS: {exc}") from None
     if settings.env == "production":
-        for attr, default in (("credential_keys", DEV_CREDENTIAL_KEY), ("internal_token", "dev-internal-token"),
-                              ("dashboard_token", "dev-dashboard-token"), ("billing_token", "dev-billing-token")):
-            if getattr(settings, attr) == default:
-                raise ConfigError(f"{PREFIX}{attr.upper()} must be set in production")
+        refusals = production_refusals(settings, ring)
+        if refusals:
+            raise ConfigError("Refusing to start with POSTMATE_ENV=production: " + " ".join(refusals))
     if settings.retry_max_attempts < 1:
         raise ConfigError(f"{PREFIX}RETRY_MAX_ATTEMPTS must be at least 1")

@@ -35,6 +35,8 @@ def parse_key_ring(spec: str) -> list[tuple[str, bytes]]:
             raise ValueError(f"credential key {kid!r} is not valid base64") from None
         if len(key) not in (16, 24, 32):
             raise ValueError(f"credential key {kid!r} must be 16, 24 or 32 bytes, got {len(key)}")
+        if any(kid == known for known, _ in ring):  # a dict would silently keep the last one
+            raise ValueError(f"credential key id {kid!r} appears twice in the key ring; give each key its own id")
         ring.append((kid, key))
     if not ring:
         raise ValueError("at least one credential key is required")

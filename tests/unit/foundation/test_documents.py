@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import yaml
 
 from shared import asyncapi
 from shared.config import SERVICES, load_settings
+from shared.crypto import new_key_spec
 from shared.events import EVENT_TYPES
 from shared.manage import PACKAGES
 
@@ -51,8 +53,10 @@ def test_each_service_openapi_document_lists_exactly_its_routes(service, make_se
 def _compose_environment(service: dict) -> dict[str, str]:
     filled = {}
     for key, value in service["environment"].items():
-        # ${NAME:?message} / ${NAME:-default}: stand in a value as an operator's .env would.
-        filled[key] = re.sub(r"\$\{[^}]+\}", "x" if "KEYS" not in key else "k1:" + "A" * 43 + "=", str(value))
+        # ${NAME:-default} takes its default; ${NAME:?message} a strong value, as an operator's .env would hold.
+        secret = new_key_spec("k1") if "KEYS" in key else secrets.token_urlsafe(32)
+        filled[key] = re.sub(r"\$\{[^}:]+:(-([^}]*)|\?[^}]*)\}", lambda m: m.group(2) if m.group(2) is not None
+                             else secret, str(value))
     return filled
 
 
