@@ -1,19 +1,36 @@
-"""What every HTTP service shares: JSON errors, request ids, service tokens,
-and the ops endpoints (/healthz, /readyz, /metrics)."""
+"""What every HTTP service shares: JSON errors, request ids, service tokens, the
+input rules, and the ops endpoints (/healthz, /readyz, /metrics).
+
+Input rules, before anything reaches a handler or a database (no input may cause a
+5xx): bodies over `MAX_BODY` are a 413; a path segment that no id could be (a NUL,
+a lone surrogate, over `MAX_PATH_ID` characters) is a 404; a JSON body must say
+`Content-Type: application/json` (415), parse, be an object, nest at most
+`MAX_DEPTH` deep, and hold no NUL or lone surrogate in any string (400); a request
+id is taken from `X-Request-Id` only in a short id shape; metrics label the method
+from a fixed set; a 405 says `Allow`.
+"""
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+import re
 import time
 import uuid
-from typing import Callable
+from typing import Any, Callable
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from shared import logs, metrics
 
 log = logging.getLogger(__name__)
+MAX_BODY = 1 << 20  # 1 MiB: far above any request these APIs take
+MAX_DEPTH = 32
+MAX_PATH_ID = 1000  # services check their own, tighter lengths with their own sentences
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 class ApiError(Exception):
@@ -37,18 +54,27 @@ def create_base_app(service: str, checks: dict[str, Callable[[], None]]) -> Flas
     """
     app = Flask(service)
     app.config["SERVICE"] = service
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
 
     @app.before_request
     def _request_id():
         g.started = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        offered = request.headers.get("X-Request-Id", "")
+        g.request_id = offered if REQUEST_ID.match(offered) else uuid.uuid4().hex
         g.request_id_token = logs.request_id.set(g.request_id)
+
+    @app.before_request
+    def _plausible_path():
+        for value in (request.view_args or {}).values():
+            if isinstance(value, str) and (len(value) > MAX_PATH_ID or _UNSAFE_TEXT.search(value)):
+                raise ApiError(404, "not_found", "There is no such item.")
 
     @app.after_request
     def _echo_request_id(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
         if request.endpoint not in ("ops.metrics_view", "ops.healthz"):
-            metrics.HTTP_REQUESTS.labels(service, request.method, str(response.status_code)).inc()
+            method = request.method if request.method in METHODS else "OTHER"  # any client can invent one
+            metrics.HTTP_REQUESTS.labels(service, method, str(response.status_code)).inc()
             metrics.HTTP_LATENCY.labels(service).observe(time.perf_counter() - g.get("started", time.perf_counter()))
         return response
 
@@ -63,7 +89,13 @@ def create_base_app(service: str, checks: dict[str, Callable[[], None]]) -> Flas
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return ApiError(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name).response()
+        if exc.code == 413:
+            return ApiError(413, "body_too_large", f"The request body is over {MAX_BODY // 1024} KiB; "
+                                                   "nothing here takes that much.").response()
+        response = ApiError(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name).response()
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -123,10 +155,51 @@ def require_token(*expected: str) -> None:
         raise ApiError(403, "forbidden", "This service token is not accepted here.")
 
 
-def json_body() -> dict:
-    if not request.data:
+def user_header(name: str = "X-PostMate-User", max_length: int = 200) -> str:
+    """The user a trusted caller speaks for, as UTF-8 text: exactly one header (servers join repeated
+    headers with commas, so a comma means two), no control characters, at most `max_length`."""
+    values = request.headers.getlist(name)
+    if len(values) > 1 or (values and "," in values[0]):
+        raise ApiError(400, "user_ambiguous", f"Send exactly one {name} header, naming one user.")
+    try:  # WSGI hands header bytes over as latin-1; the dashboard sends UTF-8
+        user = (values[0] if values else "").encode("latin-1").decode("utf-8").strip()
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise ApiError(400, "user_invalid", f"The {name} header must be UTF-8 text.") from None
+    if not user or len(user) > max_length or any(ord(c) < 32 or ord(c) == 127 for c in user):
+        raise ApiError(400, "user_required", f"Say which Post Mate user this is for in the {name} header "
+                                             f"(up to {max_length} characters, no control characters).")
+    return user
+
+
+def json_body(required: bool = False) -> dict:
+    """The request's JSON object (empty when there is no body and none is `required`); see the input rules."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        if required:
+            raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
         return {}
-    body = request.get_json(silent=True)
+    if not request.is_json:
+        raise ApiError(415, "json_required", "Send the body as JSON, with Content-Type: application/json.")
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise ApiError(400, "invalid_json", f"The JSON body nests deeper than {MAX_DEPTH} levels.") from None
+    except ValueError:  # not JSON, or not UTF-8
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    _check_json(body, 1)
     return body
+
+
+def _check_json(value: Any, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ApiError(400, "invalid_json", f"The JSON body nests deeper than {MAX_DEPTH} levels.")
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        for text in (key, item):
+            if isinstance(text, str) and _UNSAFE_TEXT.search(text):
+                raise ApiError(400, "invalid_text", "Text in the request may not hold NUL characters or unpaired "
+                                                    "surrogates (\\u0000, \\ud800…).")
+        if isinstance(item, (dict, list)):
+            _check_json(item, depth + 1)

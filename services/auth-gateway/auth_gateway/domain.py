@@ -44,8 +44,15 @@ def public_status(status: str) -> str:
     return PENDING if status == EXCHANGING else status
 
 
+MAX_RETURN_TO = 2000  # the attempts.return_to column
+
+
 def origin(url: str) -> str | None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises on a port that is not a number
+    except ValueError:  # "http://[::1", "http://host:99999"
+        return None
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
         return None
     return f"{parts.scheme}://{parts.netloc.lower()}"
@@ -53,7 +60,7 @@ def origin(url: str) -> str | None:
 
 def allowed_return_to(url: str | None, allowed_origins: tuple[str, ...]) -> bool:
     """Only absolute http(s) URLs on an allow-listed origin (no open redirects)."""
-    return bool(url) and origin(url) is not None and origin(url) in {o.lower() for o in allowed_origins}
+    return bool(url) and len(url) <= MAX_RETURN_TO and origin(url) in {o.lower() for o in allowed_origins}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from auth_gateway import (
     queries,
 )
 from auth_gateway.domain import allowed_return_to, origin
-from shared.web import ApiError, json_body, require_token
+from shared.web import ApiError, json_body, require_token, user_header
 
 dashboard = Blueprint("dashboard", __name__)
 browser = Blueprint("browser", __name__, template_folder="templates")
@@ -40,9 +40,7 @@ def _deps():
 def authenticate():
     """The dashboard's service token and the user it speaks for; every /v1 blueprint checks alike."""
     require_token(_deps().settings.dashboard_token)
-    g.user_id = request.headers.get("X-PostMate-User", "").strip()
-    if not g.user_id or len(g.user_id) > 200:
-        raise ApiError(400, "user_required", "Say which Post Mate user this is for in the X-PostMate-User header.")
+    g.user_id = user_header()
 
 
 def _text(body: dict, name: str) -> str | None:

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, request
 from connection_store import repository
 from shared.connections import INTERNAL, view
 from shared.crypto import CredentialCipher
-from shared.web import ApiError, require_token
+from shared.web import ApiError, json_body, require_token
 
 api = Blueprint("connections", __name__)
 MAX_LOOKUP = 200  # ids per credentials lookup (the refresher asks for one lease batch)
@@ -61,8 +61,7 @@ def get_credentials(connection_id: str):
 def lookup_credentials():
     """Several connections' credentials in one call (the refresher reads a lease batch
     at once): {"connection_ids": [...]} → {"connections": [...], "missing": [...]}."""
-    body = request.get_json(silent=True)
-    ids = body.get("connection_ids") if isinstance(body, dict) else None
+    ids = json_body().get("connection_ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
         raise ApiError(400, "connection_ids_required",
                        'Send a JSON object {"connection_ids": [...]} listing connection ids as strings.')

@@ -60,14 +60,14 @@ def _user(user_id: str) -> str:
 
 
 # -- routes ---------------------------------------------------------------
-@api.put("/v1/users/<user_id>/plan")
+@api.put("/v1/users/<path:user_id>/plan")  # path: a user id may hold a "/" (sent as %2F)
 def set_plan(user_id: str):
     require_token(_deps().settings.billing_token)
     plan = _text(_only(json_body(), "plan"), "plan", 32)
     return present(_deps().call(quotas.set_plan, _user(user_id), plan))
 
 
-@api.get("/v1/users/<user_id>/quota")
+@api.get("/v1/users/<path:user_id>/quota")
 def quota(user_id: str):
     settings = _deps().settings
     require_token(settings.internal_token, settings.dashboard_token)

@@ -86,7 +86,7 @@ def test_a_lookup_reads_several_connections_at_once_and_names_the_unknown_ones(s
 
 
 @pytest.mark.parametrize("body, error", [
-    (None, "connection_ids_required"), ({"ids": ["conn-1"]}, "connection_ids_required"),
+    (None, "invalid_json"), ({"ids": ["conn-1"]}, "connection_ids_required"),
     ({"connection_ids": "conn-1"}, "connection_ids_required"), ({"connection_ids": [1]}, "connection_ids_required"),
     ({"connection_ids": [f"c{n}" for n in range(201)]}, "too_many_connection_ids"),
 ])

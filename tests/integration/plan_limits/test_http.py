@@ -44,7 +44,7 @@ def test_each_route_accepts_only_its_callers(plan_limits, route, caller, status,
 @pytest.mark.parametrize("body, error, says", [
     ("", "invalid_request", "'user_id' must be a non-empty string."),
     ("[1, 2]", "invalid_json", "The request body must be a JSON object."),
-    ("{not json", "invalid_json", "The request body must be a JSON object."),
+    ("{not json", "invalid_json", "The request body is not valid JSON."),
     ('{"network": "x"}', "invalid_request", "'user_id' must be a non-empty string."),
     ('{"user_id": "  ", "network": "x"}', "invalid_request", "'user_id' must be a non-empty string."),
     ('{"user_id": 7, "network": "x"}', "invalid_request", "'user_id' must be a non-empty string."),
