@@ -9,6 +9,7 @@ changes. Tests pass a dict instead of touching `os.environ`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
@@ -64,6 +65,7 @@ class Settings:
     allowed_return_origins: tuple[str, ...] = ()
     default_plan: str = "creator"
     reservation_ttl_s: int = 1200
+    graph_api_version: str = providers.GRAPH_API_VERSION  # Meta's, in every Meta URL (shared/providers/catalog.py)
     # Provider sandbox.
     sandbox_url: str = ""
     sandbox_auto_approve: bool = False
@@ -157,6 +159,7 @@ _SCALARS = {
     "SANDBOX_URL": ("sandbox_url", str),
     "SANDBOX_AUTO_APPROVE": ("sandbox_auto_approve", bool),
     "BLUESKY_ALLOW_PRIVATE_SERVICE": ("bluesky_allow_private_service", bool),
+    "GRAPH_API_VERSION": ("graph_api_version", str),
 }
 _SCALARS.update({
     f"REFRESHER_{name.upper()}": (f"refresher_{name}", int if name in ("concurrency", "per_network", "batch") else float)
@@ -254,5 +257,7 @@ def _check(settings: Settings) -> None:
         refusals = production_refusals(settings, ring)
         if refusals:
             raise ConfigError("Refusing to start with POSTMATE_ENV=production: " + " ".join(refusals))
+    if not re.fullmatch(r"v\d{1,3}\.\d{1,2}", settings.graph_api_version):
+        raise ConfigError(f"{PREFIX}GRAPH_API_VERSION must look like v26.0, got {settings.graph_api_version!r}")
     if settings.retry_max_attempts < 1:
         raise ConfigError(f"{PREFIX}RETRY_MAX_ATTEMPTS must be at least 1")

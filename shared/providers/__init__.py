@@ -17,6 +17,7 @@ the other.
 from __future__ import annotations
 
 from shared.providers import catalog
+from shared.providers.catalog import GRAPH_API_VERSION  # noqa: F401 (the default of the one setting)
 from shared.providers.spec import Account, ProviderSpec, Scope
 
 

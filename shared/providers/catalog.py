@@ -25,7 +25,12 @@ from shared.providers.spec import (
                                    Scope,
 )
 
-GRAPH = "v21.0"  # Meta Graph API version; override the URLs to move on
+# Meta's Graph API version: one setting (POSTMATE_GRAPH_API_VERSION), filled into every Meta URL below by the
+# registry and served by the sandbox. v26.0 is current (released 2026-07-29); v21.0 stops working on 2027-01-21;
+# each version lives at least two years. developers.facebook.com/docs/graph-api/changelog/versions (checked
+# 2026-12-02, ../shared/providers.md §17).
+GRAPH_API_VERSION = "v26.0"
+GRAPH = "{graph}"
 GOOGLE = "https://www.googleapis.com/auth/"
 
 INSTAGRAM = ProviderSpec(
@@ -106,7 +111,14 @@ TIKTOK = ProviderSpec(
         Scope("video.upload", "Lets Post Mate send videos to your TikTok drafts for you to finish in the app."),
         Scope("video.publish", "Lets Post Mate post the videos you schedule straight to your TikTok."),
     ),
-    scope_separator=",", pkce=True, client_id_param="client_key",
+    scope_separator=",", client_id_param="client_key",
+    # PKCE: TikTok's only documented challenge is the HEX-encoded SHA-256 of the verifier (Login Kit for
+    # Desktop, developers.tiktok.com/doc/login-kit-desktop; token management,
+    # developers.tiktok.com/doc/oauth-user-access-token-management), and a base64url one is answered
+    # "Code verifier or code challenge is invalid". Its web guide (developers.tiktok.com/doc/login-kit-web)
+    # shows no challenge at all. We send the hex S256 challenge: it binds the code to the attempt that asked
+    # for it (RFC 9700 §2.1.1), in the one encoding TikTok documents. Checked 2026-12-02 (providers.md §17).
+    pkce=True, pkce_encoding="hex",
     identity=IdentityCall("https://open.tiktokapis.com/v2/user/info/",
                           {"fields": "open_id,union_id,avatar_url,display_name"},
                           id="data.user.open_id", handle="data.user.display_name", name="data.user.display_name",

@@ -12,7 +12,7 @@ POSTMATE_<NETWORK>_MODE=live|sandbox forces a mode. Any URL can be overridden pe
 network (POSTMATE_<NETWORK>_TOKEN_URL=…, …_AUTHORIZE_URL, …_IDENTITY_URL,
 …_LONG_LIVED_URL, …_PAGES_URL, …_ME_URL, …_APPS_URL, …_REVOKE_URL, …_REFRESH_URL, …_HEALTH_URL;
 `{instance}` is filled
-in for Mastodon), as can REDIRECT_URI and TIMEOUT_S.
+in for Mastodon, `{graph}` with POSTMATE_GRAPH_API_VERSION for Meta), as can REDIRECT_URI and TIMEOUT_S.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from shared.config import ConfigError, Settings
 from shared.providers import specs
+from shared.providers.catalog import GRAPH_API_VERSION
 from shared.providers.spec import ProviderSpec
 
 LIVE, SANDBOX, UNCONFIGURED = "live", "sandbox", "unconfigured"
@@ -42,6 +43,7 @@ class Provider:
     timeout_s: float
     overrides: Mapping[str, str]
     sandbox_url: str = ""
+    graph_version: str = GRAPH_API_VERSION
 
     @property
     def id(self) -> str:
@@ -55,10 +57,13 @@ class Provider:
         """Endpoint `name` (authorize_url, token_url, identity_url, long_lived_url, revoke_url, refresh_url,
         health_url, pages_url, me_url, apps_url): the operator's override, the sandbox's address, or the real one."""
         if self.overrides.get(name):
-            return self.overrides[name].replace("{instance}", instance or "")
-        real = self._real_url(name).replace("{instance}", instance or "")
+            return self._filled(self.overrides[name], instance)
+        real = self._filled(self._real_url(name), instance)
         return sandbox_address(self.sandbox_url, self.id, real, self.spec.per_instance) if self.mode == SANDBOX \
             else real
+
+    def _filled(self, url: str, instance: str | None) -> str:
+        return url.replace("{instance}", instance or "").replace("{graph}", self.graph_version)
 
     def _real_url(self, name: str) -> str:
         spec = self.spec
@@ -100,7 +105,7 @@ def resolve(spec: ProviderSpec, settings: Settings) -> Provider:
         client_secret=overrides.get("client_secret") or (f"{sandbox_default}-secret" if sandbox_default else ""),
         redirect_uri=overrides.get("redirect_uri") or f"{settings.gateway_public_url.rstrip('/')}/oauth/{spec.id}/callback",
         timeout_s=_timeout(spec.id, overrides.get("timeout_s")),
-        overrides=overrides, sandbox_url=settings.sandbox_url)
+        overrides=overrides, sandbox_url=settings.sandbox_url, graph_version=settings.graph_api_version)
 
 
 def _timeout(network: str, raw: str | None) -> float:

@@ -73,6 +73,7 @@ class ProviderSpec:
     scopes: tuple[Scope, ...] = ()
     scope_separator: str = " "
     pkce: bool = False  # S256, only where the platform documents it
+    pkce_encoding: str = "base64url"  # of the S256 challenge: RFC 7636's base64url, or "hex" (TikTok)
     client_auth: str = "body"  # body | basic | query (credentials on a GET token endpoint)
     client_id_param: str = "client_id"  # TikTok: client_key
     token_method: str = "POST"

@@ -5,6 +5,7 @@ import json
 
 import requests
 
+from shared.providers import GRAPH_API_VERSION as GRAPH
 from tests.fixtures.auth_gateway import Browser, page_text
 
 
@@ -24,7 +25,7 @@ def test_a_single_granted_page_connects_without_asking_and_holds_the_page_token(
     page = pages_of(stack, "alice")[0]
     assert event.provider_account_id == page["id"] and event.display_name == page["name"]
     token = stack.credentials(event)["access_token"]
-    who = requests.get(f"{stack.settings.sandbox_url}/facebook/v21.0/me",
+    who = requests.get(f"{stack.settings.sandbox_url}/facebook/{GRAPH}/me",
                        params={"fields": "id,name", "access_token": token}, timeout=10).json()
     assert who["id"] == page["id"]  # a Page token, not the user's token
     assert stack.credentials(event)["page_id"] == page["id"] and event.token_expires_at is None
@@ -103,3 +104,12 @@ def test_reconnecting_a_page_the_login_did_not_grant_is_the_wrong_account(stack)
     assert walk.response.status_code == 409
     assert stack.attempt(again["attempt_id"])["failure"]["code"] == "wrong_account"
     assert len(stack.events()) == 1
+
+
+def test_another_graph_version_moves_the_whole_connect_the_sandbox_included(make_stack):
+    stack = make_stack(sandbox={"graph_version": "v27.0"}, POSTMATE_GRAPH_API_VERSION="v27.0")
+    attempt, walk = stack.connect("facebook", account="alice")
+    assert walk.response.status_code == 200 and len(stack.events()) == 1
+    assert "/facebook/v27.0/dialog/oauth" in walk.consent_url
+    old = requests.get(f"{stack.settings.sandbox_url}/facebook/{GRAPH}/me", params={"access_token": "x"}, timeout=10)
+    assert old.status_code == 400 and "is not served here" in old.json()["error"]["message"]

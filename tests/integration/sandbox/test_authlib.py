@@ -5,6 +5,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from provider_sandbox.app import create_app
+from shared.providers import GRAPH_API_VERSION as GRAPH
 
 REDIRECT = "https://app.example/callback"
 
@@ -26,7 +27,7 @@ def test_authlib_connects_an_instagram_account(serve):
         long = session.get(f"{ig}/access_token", params={
             "grant_type": "ig_exchange_token", "client_secret": "postmate-instagram-secret",
             "access_token": short["access_token"]}, timeout=5).json()
-        me = session.get(f"{ig}/v21.0/me", params={"fields": "user_id,username",
+        me = session.get(f"{ig}/{GRAPH}/me", params={"fields": "user_id,username",
                                                     "access_token": long["access_token"]}, timeout=5).json()
 
     assert short["user_id"] and long["expires_in"] == 5184000

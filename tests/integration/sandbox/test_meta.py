@@ -9,11 +9,12 @@ import json
 import pytest
 from flask import Flask, jsonify, request
 
+from shared.providers import GRAPH_API_VERSION as GRAPH
 from tests.fixtures.flows import query_of
 
 
 def _pages(flows, user_token: str) -> list[dict]:
-    answer = flows.client.get("/facebook/v21.0/me/accounts", query_string={"access_token": user_token})
+    answer = flows.client.get(f"/facebook/{GRAPH}/me/accounts", query_string={"access_token": user_token})
     assert answer.status_code == 200, answer.json
     return answer.json["data"]
 
@@ -56,12 +57,12 @@ class TestPages:
 
     def test_pages_need_pages_show_list(self, flows):
         token = flows.connect("facebook", scope="pages_manage_posts")["access_token"]
-        answer = flows.client.get("/facebook/v21.0/me/accounts", query_string={"access_token": token})
+        answer = flows.client.get(f"/facebook/{GRAPH}/me/accounts", query_string={"access_token": token})
         assert answer.status_code == 403 and answer.json["error"]["code"] == 200
 
     def test_debug_token_shows_the_granted_pages(self, flows):
         token = flows.connect("facebook")["access_token"]
-        data = flows.client.get("/facebook/v21.0/debug_token", query_string={
+        data = flows.client.get(f"/facebook/{GRAPH}/debug_token", query_string={
             "input_token": token, "access_token": "postmate-app|postmate-secret"}).json["data"]
         assert data["is_valid"] and data["type"] == "USER"
         assert {g["scope"] for g in data["granular_scopes"]} == {"pages_manage_posts", "pages_show_list",

@@ -8,7 +8,14 @@ import pytest
 from flask import g
 
 from shared import metrics
-from shared.web import MAX_BODY, MAX_DEPTH, MAX_PATH_ID, create_base_app, json_body, user_header
+from shared.web import (
+    MAX_BODY,
+    MAX_DEPTH,
+    MAX_PATH_ID,
+    create_base_app,
+    json_body,
+    user_header,
+)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from auth_gateway.adapters.oauth import OAuthClient
-from shared.config import load_settings
+from shared.config import ConfigError, load_settings
+from shared.providers import GRAPH_API_VERSION as GRAPH
 from shared.providers import tokens
 from shared.providers.catalog import CATALOG
 from shared.providers.errors import read_error
@@ -88,7 +89,7 @@ def test_sandbox_mode_derives_every_url_from_the_real_one(registry):
     assert x.url("authorize_url") == "http://sandbox.test:8090/x/i/oauth2/authorize"
     assert x.url("token_url") == "http://sandbox.test:8090/x/2/oauth2/token"
     assert registry.get("instagram").url("long_lived_url") == "http://sandbox.test:8090/instagram/access_token"
-    assert registry.get("facebook").url("pages_url") == "http://sandbox.test:8090/facebook/v21.0/me/accounts"
+    assert registry.get("facebook").url("pages_url") == f"http://sandbox.test:8090/facebook/{GRAPH}/me/accounts"
     assert registry.get("mastodon").url("token_url", "mastodon.social") == \
         "http://sandbox.test:8090/mastodon/mastodon.social/oauth/token"
     assert registry.get("x").redirect_uri == "https://gw.example/oauth/x/callback"
@@ -128,7 +129,8 @@ def test_the_authorization_url_carries_each_networks_quirks(network, registry):
     assert query["scope"] == separator.join(provider.spec.scope_names)
     assert ("client_key" in query, "client_id" in query) == ((True, False) if network == "tiktok" else (False, True))
     if network in ("x", "tiktok", "youtube", "mastodon"):
-        assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
+        assert query["code_challenge_method"] == "S256"
+        assert len(query["code_challenge"]) == (64 if network == "tiktok" else 43)  # TikTok: hex (the catalogue)
     else:
         assert "code_challenge" not in query
     if network == "youtube":
@@ -175,3 +177,45 @@ def test_a_malformed_timeout_is_a_configuration_error_naming_the_variable():
     from shared.config import ConfigError
     with pytest.raises(ConfigError, match="POSTMATE_X_TIMEOUT_S"):
         Registry(load_settings({"POSTMATE_X_TIMEOUT_S": "soon"}))
+
+
+META_URLS = ("authorize_url", "token_url", "revoke_url", "identity_url", "long_lived_url", "pages_url", "me_url",
+             "health_url", "refresh_url")
+
+
+def _meta_urls(registry) -> list[str]:
+    found = []
+    for network in ("facebook", "instagram"):
+        for name in META_URLS:
+            try:
+                found.append(registry.get(network).url(name))
+            except KeyError:
+                pass  # this network has no such endpoint
+    return found
+
+
+@pytest.mark.parametrize("sandbox", ["", "http://sandbox.test:8090"])
+def test_the_graph_version_is_one_setting_that_moves_every_meta_url(sandbox):
+    default = _meta_urls(Registry(load_settings({"POSTMATE_SANDBOX_URL": sandbox})))
+    moved = _meta_urls(Registry(load_settings({"POSTMATE_SANDBOX_URL": sandbox, "POSTMATE_GRAPH_API_VERSION": "v27.0"})))
+    versioned = [url for url in default if f"/{GRAPH}/" in url]
+    assert GRAPH == "v26.0" and len(versioned) >= 7  # every Graph URL of Facebook and Instagram carries it
+    assert [url.replace(f"/{GRAPH}/", "/v27.0/") for url in default] == moved
+    assert not [url for url in moved if "/v26.0/" in url or "/v21.0/" in url]
+
+
+def test_a_graph_version_that_is_not_one_is_refused():
+    with pytest.raises(ConfigError, match="POSTMATE_GRAPH_API_VERSION"):
+        load_settings({"POSTMATE_GRAPH_API_VERSION": "latest"})
+
+
+def test_tiktok_gets_the_hex_challenge_it_documents_and_x_the_rfc_one():
+    import base64
+    import hashlib
+    registry = Registry(load_settings({"POSTMATE_SANDBOX_URL": "http://sandbox.test"}))
+    verifier = "v" * 50
+    digest = hashlib.sha256(verifier.encode()).digest()
+    tiktok = parse_qs(urlsplit(OAuthClient(registry.get("tiktok")).authorization_url("s", verifier)).query)
+    x = parse_qs(urlsplit(OAuthClient(registry.get("x")).authorization_url("s", verifier)).query)
+    assert (tiktok["code_challenge"], tiktok["code_challenge_method"]) == ([digest.hex()], ["S256"])
+    assert x["code_challenge"] == [base64.urlsafe_b64encode(digest).decode().rstrip("=")]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.providers import GRAPH_API_VERSION as GRAPH
 from tests.fixtures.sandbox import ALL_OAUTH
 
 
@@ -68,7 +69,7 @@ def test_no_endpoint_answers_500_to_empty_or_junk_input(app):
 
 def test_unknown_paths_and_methods_answer_in_the_network_s_shape(client):
     assert client.get("/x/2/oauth2/token").json["error"] == "invalid_request"
-    assert client.get("/facebook/v21.0/nothing").json["error"]["type"] == "OAuthException"
+    assert client.get(f"/facebook/{GRAPH}/nothing").json["error"]["type"] == "OAuthException"
     assert client.get("/bluesky/xrpc/com.atproto.nothing").json["error"] == "InvalidRequest"
 
 

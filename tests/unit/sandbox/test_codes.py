@@ -114,3 +114,16 @@ def test_mastodon_refuses_a_token_scope_it_did_not_register(flows):
 def test_mastodon_tokens_have_no_expiry_and_no_refresh_token(flows):
     token = flows.connect("mastodon")
     assert set(token) == {"access_token", "token_type", "scope", "created_at"}
+
+
+def test_tiktok_refuses_the_base64url_challenge_it_does_not_document(flows):
+    """developers.tiktok.com/doc/login-kit-desktop: TikTok's S256 challenge is hex; RFC 7636's base64url (what
+    Authlib writes, and what we sent before) fails at the code exchange with TikTok's own sentence."""
+    verifier, base64url = verifier_and_challenge("base64url")
+    code, _ = flows.code("tiktok", code_challenge=base64url, code_challenge_method="S256")
+    answer = flows.exchange("tiktok", code, verifier)
+    assert answer.status_code == 400 and answer.json["error_description"] == "Code verifier or code challenge is invalid."
+
+    verifier, hexed = verifier_and_challenge("hex")
+    code, _ = flows.code("tiktok", code_challenge=hexed, code_challenge_method="S256")
+    assert flows.exchange("tiktok", code, verifier).status_code == 200

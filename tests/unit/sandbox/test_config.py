@@ -33,11 +33,13 @@ def test_a_malformed_variable_names_itself(name, value):
         config_from_env({f"POSTMATE_SANDBOX_{name}": value})
 
 
-def test_a_shared_settings_object_is_understood_for_auto_approve():
-    from types import SimpleNamespace
-
+def test_a_shared_settings_object_is_understood_for_auto_approve_and_the_graph_version():
     from provider_sandbox.app import create_app
-    client = create_app(SimpleNamespace(sandbox_auto_approve=True)).test_client()
+    from shared.config import load_settings
+    settings = load_settings({"POSTMATE_SANDBOX_AUTO_APPROVE": "1", "POSTMATE_GRAPH_API_VERSION": "v27.0"})
+    client = create_app(settings).test_client()
     answer = client.get("/linkedin/oauth/v2/authorization", query_string={
         "client_id": "a", "redirect_uri": "https://app.example/cb", "response_type": "code", "scope": "openid"})
     assert answer.status_code == 302
+    assert client.get("/facebook/v27.0/me").json["error"]["type"] == "OAuthException"  # served: wants a token
+    assert "is not served here" in client.get("/facebook/v26.0/me").json["error"]["message"]

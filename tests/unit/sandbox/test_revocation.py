@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.providers import GRAPH_API_VERSION as GRAPH
 from tests.fixtures.flows import basic
 
 REVOKE = {  # network → how its revoke endpoint is called
@@ -63,8 +64,8 @@ def test_a_password_change_shows_as_subcode_460(flows):
 
 def test_facebook_delete_permissions_removes_the_app(flows):
     token = flows.connect("facebook")["access_token"]
-    pages = flows.client.get("/facebook/v21.0/me/accounts", query_string={"access_token": token}).json["data"]
-    answer = flows.client.delete("/facebook/v21.0/me/permissions", query_string={"access_token": token})
+    pages = flows.client.get(f"/facebook/{GRAPH}/me/accounts", query_string={"access_token": token}).json["data"]
+    answer = flows.client.delete(f"/facebook/{GRAPH}/me/permissions", query_string={"access_token": token})
     assert answer.json == {"success": True}
     assert flows.identity("facebook", token).json["error"]["error_subcode"] == 458
     assert flows.identity("facebook", pages[0]["access_token"]).json["error"]["code"] == 190

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from typing import Mapping
 
@@ -18,19 +19,21 @@ from provider_sandbox.errors import SandboxError
 from provider_sandbox.state import Sandbox, sandbox
 
 log = logging.getLogger(__name__)
+GRAPH_PATH = re.compile(r"^/(?:facebook|instagram)/(v\d+\.\d+)/")
 
 
 def create_app(config: Mapping | None = None) -> Flask:
     """The sandbox app; `config=None` reads POSTMATE_SANDBOX_* (the WSGI entry)."""
     if config is not None and not isinstance(config, Mapping):
-        # A shared.config.Settings (the system tests pass one): only auto-approve concerns the sandbox.
-        config = {"auto_approve": bool(getattr(config, "sandbox_auto_approve", False))}
+        # A shared.config.Settings (the system tests pass one): auto-approve and Meta's Graph version concern it.
+        config = {"auto_approve": bool(getattr(config, "sandbox_auto_approve", False)),
+                  "graph_version": config.graph_api_version}
     settings = build_config(config_from_env(os.environ) if config is None else config)
     settings["jwt_secret"] = settings["jwt_secret"] or secrets.token_hex(32)
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False  # answers keep each network's field order
     app.extensions["provider_sandbox"] = Sandbox(settings)
-    routes.register_networks(app)
+    routes.register_networks(app, settings["graph_version"])
     app.register_blueprint(bluesky.blueprint, url_prefix="/bluesky/xrpc")
     app.register_blueprint(admin.blueprint, url_prefix="/_sandbox")
     app.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
@@ -58,6 +61,11 @@ def _http_error(exc: HTTPException):
     error = SandboxError("not_found" if exc.code == 404 else "invalid_request", exc.description or exc.name,
                          status=exc.code or 400)
     net = g.get("network") or routes.network_of(request.path)
+    asked = GRAPH_PATH.match(request.path)
+    served = sandbox().config["graph_version"]
+    if exc.code == 404 and net is not None and asked and asked.group(1) != served:
+        error = SandboxError("invalid_request", f"Graph API {asked.group(1)} is not served here: this sandbox, like "
+                                                f"Meta after a version's end, answers {served} only.", status=400)
     if request.path.startswith("/bluesky/"):
         return errors.xrpc(error)
     return net.oauth_error(error) if net else errors.plain(error)

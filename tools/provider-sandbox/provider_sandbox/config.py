@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from shared.providers import GRAPH_API_VERSION
+
 DEFAULTS: dict[str, Any] = {
     "auto_approve": False,          # GET authorize redirects with a code at once
     "auto_approve_pages": 2,        # Facebook Pages granted on auto-approve (of the account's 3)
@@ -22,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "bluesky_refresh_grace_s": 7200,
     "jwt_secret": "",               # signs Bluesky JWTs; random per app when empty
     "callback_timeout_s": 5.0,      # Meta deauthorize / data-deletion callback POSTs
+    "graph_version": GRAPH_API_VERSION,  # the only Graph API version served (POSTMATE_GRAPH_API_VERSION)
 }
 ENV_PREFIX = "POSTMATE_SANDBOX_"
 
@@ -63,4 +66,6 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
                 raise ValueError(f"{name} must be a JSON object, got {raw!r}") from None
         else:
             found[key] = raw
+    if environ.get("POSTMATE_GRAPH_API_VERSION"):  # the product's one setting, read here too
+        found["graph_version"] = environ["POSTMATE_GRAPH_API_VERSION"]
     return found

@@ -49,6 +49,7 @@ class Network:
     default_scope: str | None = None
     pkce_required: bool = False  # otherwise verified only when the authorize request sent a challenge
     pkce_methods: tuple[str, ...] = ("S256", "plain")
+    pkce_encoding: str = "base64url"  # of an S256 challenge (RFC 7636); TikTok: "hex"
     refresh: str = "none"  # rotate | reuse | meta (the access token refreshes itself) | none
     issues_refresh: Callable = quirks.never
     reuse_revokes_family: bool = False
@@ -75,7 +76,7 @@ class Network:
 INSTAGRAM = Network(
     id="instagram", name="Instagram", family="meta",
     paths={"authorize": "/oauth/authorize", "token": "/oauth/access_token", "exchange": "/access_token",
-           "self_refresh": "/refresh_access_token", "identity": "/v21.0/me"},
+           "self_refresh": "/refresh_access_token", "identity": "/{graph}/me"},
     lifetimes={"short": 3600, "access": 60 * DAY},
     token_fields=("access_token", "user_id", "permissions"), token_shape=quirks.instagram_token_shape,
     identity=profiles.instagram, identity_scopes=(("instagram_business_basic",),),
@@ -87,9 +88,9 @@ INSTAGRAM = Network(
 
 FACEBOOK = Network(
     id="facebook", name="Facebook", family="meta",
-    paths={"authorize": "/v21.0/dialog/oauth", "token": "/v21.0/oauth/access_token", "identity": "/v21.0/me",
-           "pages": "/v21.0/<user_id>/accounts", "permissions": "/v21.0/<user_id>/permissions",
-           "debug_token": "/v21.0/debug_token"},
+    paths={"authorize": "/{graph}/dialog/oauth", "token": "/{graph}/oauth/access_token", "identity": "/{graph}/me",
+           "pages": "/{graph}/<user_id>/accounts", "permissions": "/{graph}/<user_id>/permissions",
+           "debug_token": "/{graph}/debug_token"},
     lifetimes={"short": 5400, "access": 60 * DAY},
     token_fields=("access_token", "token_type", "expires_in"), token_methods=("GET", "POST"),
     default_grant_type="authorization_code",
@@ -123,6 +124,7 @@ TIKTOK = Network(
     identity=profiles.tiktok, identity_scopes=(("user.info.basic",),),
     oauth_error=errors.tiktok, api_error=errors.tiktok_api, client_id_param="client_key",
     scope_separator=",", scope_split=",", refresh="rotate", issues_refresh=quirks.always, pkce_methods=("S256",),
+    pkce_encoding="hex",  # developers.tiktok.com/doc/login-kit-desktop: hex SHA-256, base64url refused
     redirect_extras=quirks.tiktok_redirect, token_type="Bearer", token_prefixes=("act.", "rft."),
     messages={"bad_code": ("invalid_grant", "Authorization code is expired."),
               "pkce": ("invalid_request", "Code verifier or code challenge is invalid."),

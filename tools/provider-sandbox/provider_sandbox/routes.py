@@ -33,12 +33,14 @@ ROLES = {  # role → (view, methods); None: the network's own token_methods
 }
 
 
-def register_networks(app: Flask) -> None:
+def register_networks(app: Flask, graph_version: str) -> None:
+    """Every network's routes; Meta's Graph paths at `graph_version` only, as Meta serves no version
+    past its end (shared/providers/catalog.py GRAPH_API_VERSION)."""
     for net in NETWORKS.values():
         prefix = f"/{net.id}/<instance>" if net.per_instance else f"/{net.id}"
         for role, path in net.paths.items():
             view, methods = ROLES[role]
-            app.add_url_rule(prefix + path, f"{net.id}.{role}", _bind(view, net),
+            app.add_url_rule(prefix + path.replace("{graph}", graph_version), f"{net.id}.{role}", _bind(view, net),
                              methods=list(methods or net.token_methods))
 
 

@@ -50,7 +50,7 @@ def _exchange_code(sb: Sandbox, net, instance: str, params) -> dict:
             raise SandboxError(*net.message("bad_code"))
         if params.get("redirect_uri", "") != code.redirect_uri:
             raise SandboxError(*net.message("redirect_mismatch"))
-        if not pkce.verify(code.challenge, code.challenge_method, params.get("code_verifier")):
+        if not pkce.verify(code.challenge, code.challenge_method, params.get("code_verifier"), net.pkce_encoding):
             raise SandboxError(*net.message("pkce"))
         asked = tuple((params.get("scope") or "").split())
         if net.per_instance and not mastodon.scopes_allowed(sb, instance, client.id, asked):

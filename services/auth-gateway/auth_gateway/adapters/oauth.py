@@ -12,6 +12,7 @@ reached only through `transport`: shared.providers.egress's pinned transport.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from contextlib import contextmanager
@@ -136,9 +137,14 @@ class OAuthClient:
         return response
 
     def authorization_url(self, state: str, code_verifier: str | None) -> str:
+        extra = dict(self.spec.authorize_params)
+        if self.spec.pkce and code_verifier and self.spec.pkce_encoding == "hex":
+            # Authlib only writes RFC 7636's base64url challenge; TikTok's is hex (see the catalogue)
+            extra.update(code_challenge=hashlib.sha256(code_verifier.encode()).hexdigest(),
+                         code_challenge_method="S256")
+            code_verifier = None
         uri, _ = self._session().create_authorization_url(
-            self.url("authorize_url"), state=state, code_verifier=code_verifier if self.spec.pkce else None,
-            **self.spec.authorize_params)
+            self.url("authorize_url"), state=state, code_verifier=code_verifier if self.spec.pkce else None, **extra)
         if self.spec.client_id_param != "client_id":
             parts = urlsplit(uri)
             query = [(self.spec.client_id_param if k == "client_id" else k, v) for k, v in parse_qsl(parts.query)]
