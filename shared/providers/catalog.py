@@ -172,6 +172,10 @@ X = ProviderSpec(
         Scope("tweet.write", "Lets Post Mate publish the posts you schedule."),
         Scope("users.read", "Lets Post Mate see which X account you connected."),
         Scope("tweet.read", "X requires it for posting and for looking up your own profile.", promised=False),
+        # POST /2/media/upload with an OAuth 2.0 user token needs media.write (docs.x.com/x-api/media/upload,
+        # checked 2026-12-02, providers.md §17): without it every post with an image or a video fails.
+        Scope("media.write", "Lets Post Mate upload the images and videos of the posts you schedule.",
+              promised=False),
         Scope("offline.access", "Without it X ends the connection after two hours; it lets Post Mate keep your "
                                 "account connected.", promised=False),
     ),

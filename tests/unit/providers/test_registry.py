@@ -27,7 +27,7 @@ ALLOWED = {
     "tiktok": {"video.upload", "video.publish", "user.info.basic"},
     "youtube": {GOOGLE + "youtube.upload", GOOGLE + "youtube.readonly"},
     "linkedin": {"w_member_social", "openid", "profile"},
-    "x": {"tweet.write", "users.read", "tweet.read", "offline.access"},
+    "x": {"tweet.write", "users.read", "tweet.read", "media.write", "offline.access"},
     "pinterest": {"pins:write", "boards:read", "user_accounts:read"},
     "mastodon": {"write:statuses", "write:media", "read:accounts"},
 }
