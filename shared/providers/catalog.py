@@ -119,6 +119,9 @@ TIKTOK = ProviderSpec(
     # shows no challenge at all. We send the hex S256 challenge: it binds the code to the attempt that asked
     # for it (RFC 9700 §2.1.1), in the one encoding TikTok documents. Checked 2026-12-02 (providers.md §17).
     pkce=True, pkce_encoding="hex",
+    # /v2/oauth/revoke/ takes the user ACCESS token (developers.tiktok.com/doc/oauth-user-access-token-management,
+    # checked 2026-12-02, providers.md §17); a 2-hour token may have ended, so it is renewed first.
+    revoke_tokens=("access_token",), revoke_needs_live_token=True,
     identity=IdentityCall("https://open.tiktokapis.com/v2/user/info/",
                           {"fields": "open_id,union_id,avatar_url,display_name"},
                           id="data.user.open_id", handle="data.user.display_name", name="data.user.display_name",

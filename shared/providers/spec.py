@@ -74,6 +74,10 @@ class ProviderSpec:
     scope_separator: str = " "
     pkce: bool = False  # S256, only where the platform documents it
     pkce_encoding: str = "base64url"  # of the S256 challenge: RFC 7636's base64url, or "hex" (TikTok)
+    # What a disconnect sends the revoke endpoint, in order (RFC 7009: the refresh token ends the grant),
+    # and whether the token must still be live (an expired access token is refreshed first).
+    revoke_tokens: tuple[str, ...] = ("refresh_token", "access_token")
+    revoke_needs_live_token: bool = False
     client_auth: str = "body"  # body | basic | query (credentials on a GET token endpoint)
     client_id_param: str = "client_id"  # TikTok: client_key
     token_method: str = "POST"

@@ -6,8 +6,10 @@ platform can wait for it to answer. `queue` writes the credentials to revoke
 transaction; the worker's revoker (`revoker`) works the queue:
 
 - OAuth networks with a revoke endpoint (TikTok, YouTube, X, Mastodon): RFC 7009,
-  the refresh token first (it is the lasting key; Google ends the whole grant
-  with it), then the access token. A token the platform no longer knows is done.
+  with the tokens the catalogue says each endpoint takes (`revoke_tokens`): the
+  refresh token first where it is accepted (it is the lasting key; Google ends the
+  whole grant with it), then the access token; TikTok takes only the access token,
+  renewed first when it has ended. A token the platform no longer knows is done.
 - Bluesky: deleteSession with the refresh JWT at the account's PDS. The app
   password itself can only be deleted by its owner, in Bluesky's settings.
 - Facebook: none per Page. DELETE /me/permissions would remove Post Mate from
@@ -154,9 +156,19 @@ def _revoke(network: str, credentials: dict, instance: str | None, *, registry, 
         return _end_bluesky_session(credentials, egress, registry)
     provider = registry.get(network)
     client = client_for(provider, instance, sessions=sessions, cipher=cipher, clock=clock, egress=egress)
-    for name, hint in (("refresh_token", "refresh_token"), ("access_token", "access_token")):
-        if credentials.get(name):
-            client.revoke(credentials[name], hint)
+    for name in provider.spec.revoke_tokens:  # the token(s) each platform's revoke endpoint documents
+        token = credentials.get(name)
+        if not token:
+            continue
+        if name == "access_token" and provider.spec.revoke_needs_live_token and _ended(credentials, clock()) \
+                and credentials.get("refresh_token"):
+            token = client.refresh(credentials["refresh_token"])["access_token"]
+        client.revoke(token, name)
+
+
+def _ended(credentials: dict, now) -> bool:
+    expires_at = credentials.get("expires_at")
+    return isinstance(expires_at, (int, float)) and expires_at <= now.timestamp() + 60  # a minute's margin
 
 
 def _end_bluesky_session(credentials: dict, egress: Egress, registry) -> None:

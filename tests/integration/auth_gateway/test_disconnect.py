@@ -8,6 +8,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from auth_gateway import revocations
+from auth_gateway.adapters.oauth import OAuthClient, ProviderError
+from shared.providers.registry import Registry
 from tests.fixtures.lifecycle import (  # noqa: F401
     connect,
     disconnect,
@@ -161,3 +163,29 @@ def test_the_tokens_to_revoke_rest_encrypted_and_are_never_logged(quick, capture
     assert "platform revocation" in logged
     for secret in (credentials["access_token"], credentials["refresh_token"]):
         assert secret not in logged
+
+
+def test_tiktok_is_sent_the_access_token_its_revoke_endpoint_takes(quick):
+    """developers.tiktok.com/doc/oauth-user-access-token-management: /v2/oauth/revoke/ takes the user access token
+    (the sandbox refuses a refresh token there, as we used to send first and retry for three days)."""
+    connection_id, credentials = connect(quick, "tiktok")
+    disconnect(quick, connection_id)
+    assert revocations_due(quick) == 1
+    assert pending(quick) == [] and revokes(quick, "tiktok") == 1
+    assert not works_at_platform(quick, "tiktok", credentials)
+    with pytest.raises(ProviderError):  # the whole grant ended, its refresh token with it
+        OAuthClient(Registry(quick.settings).get("tiktok")).refresh(credentials["refresh_token"])
+
+
+def test_an_ended_tiktok_access_token_is_renewed_before_it_is_revoked(quick):
+    connection_id, credentials = connect(quick, "tiktok")
+    disconnect(quick, connection_id)
+    three_hours = 3 * 3600  # TikTok's access tokens live 2 hours
+    quick.sandbox("POST", "clock", json={"advance_s": three_hours})
+    quick.clock.advance(seconds=three_hours)
+    refreshes = quick.sandbox("GET", "stats")["networks"]["tiktok"]["refresh"]
+    assert revocations_due(quick) == 1
+    assert pending(quick) == [] and revokes(quick, "tiktok") == 1
+    assert quick.sandbox("GET", "stats")["networks"]["tiktok"]["refresh"] == refreshes + 1
+    with pytest.raises(ProviderError):
+        OAuthClient(Registry(quick.settings).get("tiktok")).refresh(credentials["refresh_token"])

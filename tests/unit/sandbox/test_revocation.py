@@ -23,13 +23,25 @@ REVOKE = {  # network → how its revoke endpoint is called
 def test_the_revoke_endpoint_ends_the_grant(flows, network):
     params = {"access_type": "offline"} if network == "youtube" else {}
     token = flows.connect(network, **params)
-    answer = REVOKE[network](flows, token.get("refresh_token") or token["access_token"])
+    takes = token["access_token"] if network == "tiktok" else token.get("refresh_token") or token["access_token"]
+    answer = REVOKE[network](flows, takes)
     assert answer.status_code == 200
     assert flows.identity(network, token["access_token"]).status_code == 401
     if "refresh_token" in token:
         refused = flows.refresh(network, token["refresh_token"])
         assert refused.status_code == 400
         assert refused.json["error"] in ("invalid_grant", "invalid_request")
+
+
+def test_tiktok_revokes_only_with_the_access_token(flows):
+    """developers.tiktok.com/doc/oauth-user-access-token-management: the revoke endpoint takes the user access
+    token; the refresh token (what we used to send first) revokes nothing and says so."""
+    token = flows.connect("tiktok")
+    refused = REVOKE["tiktok"](flows, token["refresh_token"])
+    assert refused.status_code == 400 and refused.json["error"] == "invalid_request"
+    assert flows.identity("tiktok", token["access_token"]).status_code == 200  # the grant lives on
+    assert REVOKE["tiktok"](flows, token["access_token"]).status_code == 200
+    assert flows.identity("tiktok", token["access_token"]).status_code == 401
 
 
 def test_google_says_token_expired_or_revoked(flows):

@@ -66,6 +66,8 @@ class Network:
     revoke_needs_client: bool = True
     revoke_answer: dict | None = field(default_factory=dict)  # None: an empty body
     revoke_unknown_is_error: bool = False  # Google: 400 invalid_token for a token it doesn't know
+    revoke_kinds: tuple[str, ...] = ("access", "refresh")  # the tokens the revoke endpoint takes
+    revoke_needs_live: bool = False  # an ended token can't be revoked (TikTok's access token)
     grants_pages: bool = False  # Facebook: the consent page also picks Pages
     per_instance: bool = False
 
@@ -125,6 +127,7 @@ TIKTOK = Network(
     oauth_error=errors.tiktok, api_error=errors.tiktok_api, client_id_param="client_key",
     scope_separator=",", scope_split=",", refresh="rotate", issues_refresh=quirks.always, pkce_methods=("S256",),
     pkce_encoding="hex",  # developers.tiktok.com/doc/login-kit-desktop: hex SHA-256, base64url refused
+    revoke_kinds=("access",), revoke_needs_live=True,  # developers.tiktok.com/doc/oauth-user-access-token-management
     redirect_extras=quirks.tiktok_redirect, token_type="Bearer", token_prefixes=("act.", "rft."),
     messages={"bad_code": ("invalid_grant", "Authorization code is expired."),
               "pkce": ("invalid_request", "Code verifier or code challenge is invalid."),

@@ -65,6 +65,10 @@ def revoke(net, instance: str = ""):
     token, grant = sb.lookup(value)
     mine = token is not None and grant.network == net.id and grant.instance == instance and \
         (client is None or grant.client_id == client.id)
+    if mine and token.kind not in net.revoke_kinds:  # TikTok: a refresh token revokes nothing
+        raise SandboxError("invalid_request", "The access token is invalid or not found in the request.")
+    if mine and net.revoke_needs_live and token.expires_at is not None and token.expires_at <= sb.now():
+        raise SandboxError("invalid_token", "The access token is invalid or not found in the request.", status=401)
     if mine and not grant.revoked_reason:
         revoke_grant(sb, grant)
     elif net.revoke_unknown_is_error:

@@ -160,6 +160,12 @@ class OAuthClient:
             token = session.fetch_token(self.url("token_url"), method=self.spec.token_method, code=code, **extra)
         return dict(token)
 
+    def refresh(self, refresh_token: str) -> dict:
+        """A refresh-token grant (the revoker renews an ended token that the revoke endpoint wants live)."""
+        remember_secret(refresh_token, self.app.client_secret)
+        with _transport_errors(), self._session() as session:
+            return dict(session.refresh_token(self.url("token_url"), refresh_token=refresh_token))
+
     def revoke(self, token: str, hint: str) -> None:
         """RFC 7009 revocation of one token. A token the platform no longer knows counts as revoked
         (Google answers 400 invalid_token for it); anything else raises ProviderError."""
