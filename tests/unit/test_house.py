@@ -220,3 +220,17 @@ def test_every_service_hands_effects_to_its_use_cases_with_the_one_binder(servic
     bootstrap = importlib.import_module(f"{SERVICES[service]}.bootstrap")
     assert "binding.call(self" in inspect.getsource(bootstrap.Deps.call)
     assert bootstrap.binding is binding
+
+
+# Releases with published advisories (issue 14): a floor below them lets an install without constraints.txt land there.
+ADVISORY_FLOORS = {"authlib": (1, 6, 9), "requests": (2, 32, 4), "urllib3": (2, 7), "cryptography": (46, 0, 7)}
+
+
+@pytest.mark.parametrize("pyproject", ["pyproject.toml", "tools/pyproject.toml"])
+def test_no_dependency_floor_admits_a_release_with_a_known_advisory(pyproject):
+    import re
+    declared = tomllib.loads((REPO / pyproject).read_text())["project"]["dependencies"]
+    for requirement in declared:
+        name, _, floor = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*>=\s*([\d.]+)", requirement).groups()
+        if name.lower() in ADVISORY_FLOORS:
+            assert tuple(int(part) for part in floor.split(".")) >= ADVISORY_FLOORS[name.lower()], requirement
