@@ -93,7 +93,9 @@ def _lifetimes(answer: dict, now: datetime) -> dict:
     expires_at = after(now, answer.get("expires_in"))
     if expires_at:
         found["expires_at"] = int(expires_at.timestamp())
-    refresh_ends = after(now, answer.get("refresh_expires_in"))
+    # TikTok says refresh_expires_in; LinkedIn (a fixed 365 days that refreshing does not extend), Pinterest
+    # and Google say refresh_token_expires_in (providers.md §17, checked 2026-12-02).
+    refresh_ends = after(now, answer.get("refresh_expires_in") or answer.get("refresh_token_expires_in"))
     if refresh_ends:
         found["refresh_expires_at"] = int(refresh_ends.timestamp())
     return found

@@ -147,6 +147,21 @@ def test_token_responses_are_normalised_and_a_missing_refresh_token_is_left_out(
     assert "refresh_token" not in bare and "expires_at" not in bare and bare["token_type"] == "Bearer"
 
 
+@pytest.mark.parametrize("field", ["refresh_expires_in", "refresh_token_expires_in"])
+def test_the_refresh_tokens_own_end_is_kept_whichever_name_the_platform_gives_it(field):
+    """TikTok: refresh_expires_in; LinkedIn (365 days that refreshing does not extend), Pinterest, Google:
+    refresh_token_expires_in. Both at connect and at every refresh, where the remaining time is restated."""
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    year = int((now + timedelta(days=365)).timestamp())
+    creds = tokens.credentials({"access_token": "a", "expires_in": 5184000, "refresh_token": "r",
+                                field: 365 * 86400}, ["w_member_social"], now)
+    assert creds["refresh_expires_at"] == year
+    later = now + timedelta(days=60)
+    renewed = tokens.renewed(creds, {"access_token": "a2", "expires_in": 5184000, "refresh_token": "r",
+                                     field: 305 * 86400}, later)
+    assert renewed["refresh_expires_at"] == year  # the same fixed end, restated from the later moment
+
+
 def test_granted_scopes_come_from_scope_or_instagrams_permissions():
     assert tokens.granted_scopes({"scope": "a b"}, ["x"]) == ["a", "b"]
     assert tokens.granted_scopes({"scope": "a,b"}, ["x"]) == ["a", "b"]
