@@ -81,14 +81,25 @@ class LogCapture(io.StringIO):
             root.setLevel(previous)
 
 
+def listening_socket() -> socket.socket:
+    """A loopback socket already bound and listening: its port is known before the app that will serve it
+    exists, and no other process (parallel test workers included) can take it meanwhile."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
 @contextmanager
-def serve(app, port: int = 0) -> Iterator[str]:
-    """Run `app` on 127.0.0.1 in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+def serve(app, port: int = 0, sock: socket.socket | None = None) -> Iterator[str]:
+    """Run `app` on 127.0.0.1 in a thread (on `sock` when given); yields its base URL."""
+    server = make_server("127.0.0.1", sock.getsockname()[1] if sock else port, app, threaded=True,
+                         fd=sock.fileno() if sock else None)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.socket.getsockname()[1]}"
     finally:
         server.shutdown()
         thread.join(5)
