@@ -1,10 +1,13 @@
 """Every network's error shapes, read one way (pure; no I/O).
 
-Five shapes cover the ten networks:
+Six shapes cover the ten networks:
 - OAuth's `{error, error_description}` (TikTok, Google, LinkedIn, X, Pinterest's
   token endpoint, Mastodon), and Bluesky's XRPC `{error, message}`;
 - Meta's Graph `{"error": {message, type, code, error_subcode, is_transient}}`;
   TikTok's API answers carry `"error": {"code": "ok"}` on success;
+- Instagram Login's token endpoint (api.instagram.com) is flat:
+  `{error_type, code, error_message}`; graph.instagram.com answers in the Graph shape
+  (providers.md §17, checked 2026-12-02);
 - Pinterest's API `{code, message}`;
 - X's API problem documents `{title, detail, errors: [...]}`.
 `read_error` says which, or None when the body reports no error. What an error
@@ -24,7 +27,7 @@ SUCCESS_CODES = ("ok", 0, "0")  # TikTok's {"error": {"code": "ok"}} on a succes
 
 @dataclass(frozen=True)
 class ErrorShape:
-    shape: str  # oauth | graph | pinterest | problem
+    shape: str  # oauth | graph | instagram | pinterest | problem
     error: str  # the error's name (Graph: "OAuthException:190", Pinterest: its numeric code)
     description: str = ""
     code: int | str | None = None  # Graph and Pinterest codes
@@ -46,6 +49,10 @@ def read_error(body) -> ErrorShape | None:
     if isinstance(error, str) and error:
         description = body.get("error_description") or body.get("message") or body.get("error_message") or ""
         return ErrorShape("oauth", error, str(description))
+    if isinstance(body.get("error_type"), str) and ("error_message" in body or "code" in body):
+        code = body.get("code")
+        return ErrorShape("instagram", f"{body['error_type']}:{code}", str(body.get("error_message") or ""),
+                          code=code, throttled=code in META_THROTTLING)
     if isinstance(body.get("code"), int) and "message" in body:
         return ErrorShape("pinterest", f"pinterest:{body['code']}", str(body.get("message") or ""),
                              code=body["code"], throttled=body["code"] == PINTEREST_THROTTLED)

@@ -177,6 +177,8 @@ def test_granted_scopes_come_from_scope_or_instagrams_permissions():
      ("OAuthException:4", "Too many calls", True)),
     ({"error": "invalid_grant", "error_description": "Code expired"}, ("invalid_grant", "Code expired", False)),
     ({"error": "InvalidToken", "message": "Token has been revoked"}, ("InvalidToken", "Token has been revoked", False)),
+    ({"error_type": "OAuthException", "code": 400, "error_message": "Matching code was not found or was already used"},
+     ("OAuthException:400", "Matching code was not found or was already used", False)),  # api.instagram.com, flat
     ({"code": 283, "message": "Invalid refresh token"}, ("pinterest:283", "Invalid refresh token", False)),
     ({"code": 8, "message": "Rate limited"}, ("pinterest:8", "Rate limited", True)),
     ({"title": "Unauthorized", "detail": "Unauthorized", "type": "about:blank"}, ("Unauthorized", "Unauthorized", False)),

@@ -127,3 +127,17 @@ def test_tiktok_refuses_the_base64url_challenge_it_does_not_document(flows):
     verifier, hexed = verifier_and_challenge("hex")
     code, _ = flows.code("tiktok", code_challenge=hexed, code_challenge_method="S256")
     assert flows.exchange("tiktok", code, verifier).status_code == 200
+
+
+def test_instagrams_token_endpoint_answers_flat_errors_and_its_graph_endpoints_graph_ones(flows):
+    """api.instagram.com answers {error_type, code, error_message}; graph.instagram.com the Graph shape
+    (providers.md §17). The sandbox used to answer Graph-shaped everywhere, so a reader of only the
+    Graph shape never noticed."""
+    code, verifier = flows.code("instagram", pkce=False)
+    assert flows.exchange("instagram", code, verifier).status_code == 200
+    again = flows.exchange("instagram", code, verifier)
+    assert again.status_code == 400 and set(again.json) == {"error_type", "code", "error_message"}
+    assert again.json["error_type"] == "OAuthException" and again.json["error_message"]
+    graph = flows.client.get("/instagram/refresh_access_token", query_string={"grant_type": "ig_refresh_token",
+                                                                            "access_token": "nope"})
+    assert set(graph.json) == {"error"} and graph.json["error"]["type"] == "OAuthException"

@@ -53,6 +53,8 @@ def _sandbox_error(exc: SandboxError):
     if net is None:
         return errors.plain(exc)
     sandbox().count(net.id, "errors")
+    if net.token_error and request.endpoint == f"{net.id}.token":
+        return net.token_error(exc)
     return (net.api_error if exc.api else net.oauth_error)(exc)
 
 

@@ -103,6 +103,14 @@ def meta(err: SandboxError):
     return respond({"error": body}, err, status)
 
 
+def instagram_flat(err: SandboxError):
+    """api.instagram.com (Instagram Login's token endpoint): {error_type, code, error_message}, flat, unlike
+    graph.instagram.com's Graph shape (developers.facebook.com/docs/instagram-platform/instagram-api-with-
+    instagram-login/business-login; providers.md §17)."""
+    status = err.status if err.error in ("rate_limited", "unavailable") else 400
+    return respond({"error_type": "OAuthException", "code": status, "error_message": err.description}, err, status)
+
+
 _GOOGLE_STATUS = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 429: "RESOURCE_EXHAUSTED", 503: "UNAVAILABLE"}
 
 

@@ -68,6 +68,7 @@ class Network:
     revoke_unknown_is_error: bool = False  # Google: 400 invalid_token for a token it doesn't know
     revoke_kinds: tuple[str, ...] = ("access", "refresh")  # the tokens the revoke endpoint takes
     revoke_needs_live: bool = False  # an ended token can't be revoked (TikTok's access token)
+    token_error: Callable | None = None  # the token endpoint's own error shape, when it differs (Instagram)
     grants_pages: bool = False  # Facebook: the consent page also picks Pages
     per_instance: bool = False
 
@@ -82,7 +83,7 @@ INSTAGRAM = Network(
     lifetimes={"short": 3600, "access": 60 * DAY},
     token_fields=("access_token", "user_id", "permissions"), token_shape=quirks.instagram_token_shape,
     identity=profiles.instagram, identity_scopes=(("instagram_business_basic",),),
-    oauth_error=errors.meta, api_error=errors.meta,
+    oauth_error=errors.meta, api_error=errors.meta, token_error=errors.instagram_flat,
     scope_separator=",", scope_split=r"[,\s]+", refresh="meta", code_suffix="#_", deny_params=META_DENY,
     exchange_grant="ig_exchange_token", self_refresh_grant="ig_refresh_token",
     messages={"bad_code": ("invalid_grant", "Invalid authorization code")}, token_prefixes=("IGAA", ""),
