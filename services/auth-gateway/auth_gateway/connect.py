@@ -1,7 +1,9 @@
 """Starting a connect: the dashboard creates an attempt, the browser opens its start URL.
 
-Creating an attempt reserves a socket with plan-limits first (fail closed) and
-hands back a start URL carrying a one-time token; only its hash is stored.
+Creating an attempt reserves a socket with plan-limits first (fail closed); only
+then, for Mastodon, is our app registered on the server the user named (a user the
+plan refuses makes us call nobody). It hands back a start URL carrying a one-time
+token; only its hash is stored.
 Opening that URL binds the attempt to the browser (an HttpOnly, SameSite=Lax
 cookie whose hash is stored), draws the OAuth state and PKCE verifier, and
 redirects to the platform's consent page.
@@ -52,10 +54,15 @@ def create_attempt(cmd: NewAttempt, *, registry, plans, store, sessions, cipher,
     reconnecting = connection_to_reconnect(cmd.user_id, cmd.network, cmd.reconnect, store=store, sessions=sessions,
                                            clock=clock) if cmd.reconnect else None
     instance = _instance(cmd, provider, reconnecting)
-    if instance:  # register on the instance before reserving, so a bad server name costs nothing
-        mastodon.app_for(instance, provider=provider, sessions=sessions, cipher=cipher, clock=clock, egress=egress)
     reservation = reserve(plans, cmd.user_id, cmd.network, cmd.reconnect)
     now, attempt_id, start_token = clock(), str(uuid.uuid4()), new_secret()
+    if instance:  # only a user the plan admits makes us register an app on a server they name
+        try:
+            mastodon.app_for(instance, provider=provider, sessions=sessions, cipher=cipher, clock=clock,
+                             egress=egress)
+        except Exception:
+            outcomes.release(attempt_id, reservation.id, sessions=sessions, plans=plans, clock=clock)
+            raise
     expires_at = now + timedelta(seconds=settings.attempt_ttl_s)
     try:
         with sessions.begin() as session:

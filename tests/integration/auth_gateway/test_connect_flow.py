@@ -147,3 +147,26 @@ def test_instagram_logins_documented_token_shape_is_understood_too(make_stack):
     assert credentials["user_id"] == event.provider_account_id and event.handle == "@alice"
     assert (event.token_expires_at - event.occurred_at).days >= 59  # the long-lived token, not the one-hour one
     assert set(event.scopes) == {"instagram_business_basic", "instagram_business_content_publish"}
+
+
+def test_a_user_the_plan_refuses_makes_us_register_on_no_mastodon_server(make_stack):
+    """Registration (a call to a server the user names, and a row we keep) comes only after plan-limits
+    said yes: an attacker at their cap can't make the gateway call servers or grow mastodon_apps."""
+    import sqlalchemy as sa
+
+    from auth_gateway.tables import mastodon_apps
+    from tests.fixtures.fakes import FakePlanLimits
+    stack = make_stack(plans=FakePlanLimits(limit=0))
+    refused = stack.api("POST", "/v1/connections/mastodon/attempts", json={"instance": "fresh.example"})
+    assert refused.status_code == 403 and refused.json()["error"] == "plan_limit"
+    assert stack.sandbox("GET", "stats")["networks"]["mastodon"].get("apps", 0) == 0
+    with stack.gateway.engine.connect() as conn:
+        assert conn.execute(sa.select(mastodon_apps)).all() == []
+
+
+def test_a_mastodon_server_that_refuses_our_registration_gives_the_socket_back(make_stack):
+    from tests.support import free_port
+    stack = make_stack(POSTMATE_MASTODON_APPS_URL=f"http://127.0.0.1:{free_port()}/api/v1/apps")
+    refused = stack.api("POST", "/v1/connections/mastodon/attempts", json={"instance": "fresh.example"})
+    assert refused.status_code == 502 and refused.json()["error"] == "instance_unavailable"
+    assert stack.plans.live == {} and len(stack.plans.released) == 1
