@@ -162,7 +162,12 @@ def _revoke(network: str, credentials: dict, instance: str | None, *, registry, 
             continue
         if name == "access_token" and provider.spec.revoke_needs_live_token and _ended(credentials, clock()) \
                 and credentials.get("refresh_token"):
-            token = client.refresh(credentials["refresh_token"])["access_token"]
+            try:
+                token = client.refresh(credentials["refresh_token"])["access_token"]
+            except ProviderError as exc:
+                if exc.retryable:
+                    raise
+                return  # the grant no longer renews: nothing of it is left to revoke
         client.revoke(token, name)
 
 

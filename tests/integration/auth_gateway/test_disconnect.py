@@ -181,7 +181,7 @@ def test_an_ended_tiktok_access_token_is_renewed_before_it_is_revoked(quick):
     connection_id, credentials = connect(quick, "tiktok")
     disconnect(quick, connection_id)
     three_hours = 3 * 3600  # TikTok's access tokens live 2 hours
-    quick.sandbox("POST", "clock", json={"advance_s": three_hours})
+    quick.sandbox("POST", "clock", advance_s=three_hours)
     quick.clock.advance(seconds=three_hours)
     refreshes = quick.sandbox("GET", "stats")["networks"]["tiktok"]["refresh"]
     assert revocations_due(quick) == 1
@@ -189,3 +189,13 @@ def test_an_ended_tiktok_access_token_is_renewed_before_it_is_revoked(quick):
     assert quick.sandbox("GET", "stats")["networks"]["tiktok"]["refresh"] == refreshes + 1
     with pytest.raises(ProviderError):
         OAuthClient(Registry(quick.settings).get("tiktok")).refresh(credentials["refresh_token"])
+
+
+def test_an_ended_tiktok_grant_that_no_longer_renews_is_done_not_retried_for_days(quick):
+    connection_id, _ = connect(quick, "tiktok")
+    disconnect(quick, connection_id)
+    quick.sandbox("POST", "revoke", network="tiktok", account="alice")  # the person removed us at TikTok meanwhile
+    quick.sandbox("POST", "clock", advance_s=3 * 3600)
+    quick.clock.advance(hours=3)
+    assert revocations_due(quick) == 1
+    assert pending(quick) == []  # nothing left to give back: no retries
