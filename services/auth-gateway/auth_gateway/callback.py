@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -32,6 +33,9 @@ from shared.web import ApiError
 
 log = logging.getLogger(__name__)
 DENIED = {"access_denied", "user_denied", "user_cancelled_login", "user_cancelled_authorize", "consent_required"}
+# An error code as platforms write them (RFC 6749 §4.1.2.1 names, Meta's and LinkedIn's too): anything else in
+# `error` is free text a link could carry to our page and our logs, so it is shown as unrecognised.
+ERROR_CODE = re.compile(r"[a-z][a-z0-9_.]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ def _finish(row, provider: Provider, params: Mapping[str, str], *, sessions, cip
     effects = dict(sessions=sessions, plans=plans, clock=clock)
     if params.get("error") or not params.get("code"):
         error = params.get("error") or "no_code"
+        error = error if ERROR_CODE.fullmatch(error) else "unrecognised_error"
         return _failed(row, provider, "denied" if error in DENIED else "platform_error", error, **effects)
     try:
         accounts = _granted_accounts(row, provider, params["code"], sessions=sessions, cipher=cipher, clock=clock,

@@ -220,3 +220,18 @@ def test_a_fault_on_our_side_after_the_claim_fails_the_attempt_instead_of_leavin
     assert failure(stack, attempt)["code"] == "internal_error" and failure(stack, attempt)["retryable"]
     assert attempt["reservation"]["id"] in stack.plans.released
     assert_nothing_connected(stack)
+
+
+@pytest.mark.parametrize("error", ["Call us on +1 555 0100 to finish", "<script>alert(1)</script>", "x" * 65])
+def test_a_callback_error_that_is_no_error_code_is_not_echoed(stack, error):
+    """Only the OAuth error-code alphabet reaches the page, the attempt and the logs; free text a crafted
+    link carries is shown as unrecognised."""
+    browser = Browser()
+    attempt = stack.start("x")
+    walk = browser.walk(attempt["start_url"], account="alice", come_back=False)
+    state = walk.callback_url.split("state=")[1].split("&")[0]
+    page = browser.get(f"{stack.settings.gateway_public_url}/oauth/x/callback", params={"state": state, "error": error})
+    assert page.status_code == 502 and error not in page.text and "unrecognised_error" in page_text(page)
+    failure = stack.attempt(attempt["attempt_id"])["failure"]
+    assert failure["code"] == "platform_error" and error not in failure["message"]
+    assert_nothing_connected(stack)
