@@ -17,9 +17,9 @@ Loop = Callable[[threading.Event], None]
 
 def run_loops(loops: dict[str, Loop], stop: threading.Event | None = None, metrics_port: int | None = None) -> None:
     stop = stop or threading.Event()
-    metrics = serve_worker_metrics(metrics_port) if metrics_port else None
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before anything answers: a SIGTERM from then on is graceful
         signal.signal(sig, lambda *_: stop.set())
+    metrics = serve_worker_metrics(metrics_port) if metrics_port else None
     threads = [threading.Thread(target=_guard(name, loop, stop), name=name, daemon=True)
                for name, loop in loops.items()]
     for thread in threads:
