@@ -22,10 +22,8 @@ def facebook_pages(client, token: dict) -> list[Account]:
     """
     # Who shared the Pages: Meta's deauthorize callback names this person, not a Page.
     person = client.get_json(client.url("me_url"), {"fields": "id"}, token["access_token"], token_in="query")
-    answer = client.get_json(client.url("pages_url"), {"fields": "id,name,access_token,tasks", "limit": "100"},
-                             token["access_token"], token_in="query")
     accounts = []
-    for page in answer.get("data") or []:
+    for page in _every_page(client, token["access_token"]):
         tasks = page.get("tasks")
         if not page.get("id") or not page.get("access_token") or (tasks is not None and "CREATE_CONTENT" not in tasks):
             continue
@@ -35,3 +33,22 @@ def facebook_pages(client, token: dict) -> list[Account]:
         name = page.get("name") or str(page["id"])
         accounts.append(Account(str(page["id"]), name, name, page_token))
     return accounts
+
+
+MAX_PAGE_ROUNDS = 40  # 40 × up to 100: far more Pages than one person manages
+
+
+def _every_page(client, access_token: str) -> list[dict]:
+    """All of /me/accounts: Graph answers a page at a time (25 by default) with `paging.next` while
+    more follow (developers.facebook.com/docs/graph-api/results; providers.md §17). The next page is
+    asked for with its `after` cursor on our own pages URL, never by following the URL in the answer."""
+    params, found = {"fields": "id,name,access_token,tasks", "limit": "100"}, []
+    for _ in range(MAX_PAGE_ROUNDS):
+        answer = client.get_json(client.url("pages_url"), params, access_token, token_in="query")
+        found += answer.get("data") or []
+        paging = answer.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after")
+        if not paging.get("next") or not after:
+            break
+        params = {**params, "after": after}
+    return found

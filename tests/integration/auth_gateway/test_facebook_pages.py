@@ -113,3 +113,13 @@ def test_another_graph_version_moves_the_whole_connect_the_sandbox_included(make
     assert "/facebook/v27.0/dialog/oauth" in walk.consent_url
     old = requests.get(f"{stack.settings.sandbox_url}/facebook/{GRAPH}/me", params={"access_token": "x"}, timeout=10)
     assert old.status_code == 400 and "is not served here" in old.json()["error"]["message"]
+
+
+def test_every_granted_page_is_offered_however_many_pages_the_graph_answers_in(make_stack):
+    """/me/accounts answers 25 at a time with paging.next (the sandbox ignores a bigger limit, as a strict
+    stand-in): a person managing 60 Pages sees all 60, not the first page of them."""
+    stack = make_stack(sandbox={"pages_per_account": 60, "auto_approve_pages": 60})
+    attempt, walk = stack.connect("facebook", account="alice")
+    assert walk.response.status_code == 200
+    offered = [p["id"] for p in stack.attempt(attempt["attempt_id"])["pages"]]
+    assert offered == [p["id"] for p in pages_of(stack, "alice")] and len(offered) == 60

@@ -106,3 +106,14 @@ def test_mastodon_says_the_token_was_revoked(flows):
     token = flows.connect("mastodon")["access_token"]
     flows.admin("revoke", {"network": "mastodon", "account": _account(flows)})
     assert flows.identity("mastodon", token).json == {"error": "The access token was revoked"}
+
+
+@pytest.mark.parametrize("config", [{"auto_approve": True, "pages_per_account": 30, "auto_approve_pages": 30}])
+def test_facebook_pages_come_25_at_a_time_with_a_next_cursor(flows, config):
+    token = flows.connect("facebook")["access_token"]
+    first = flows.client.get(f"/facebook/{GRAPH}/me/accounts", query_string={"access_token": token, "limit": 100}).json
+    assert len(first["data"]) == 25 and "next" in first["paging"]
+    second = flows.client.get(f"/facebook/{GRAPH}/me/accounts", query_string={
+        "access_token": token, "limit": 100, "after": first["paging"]["cursors"]["after"]}).json
+    assert len(second["data"]) == 5 and "next" not in second["paging"]
+    assert not {p["id"] for p in first["data"]} & {p["id"] for p in second["data"]}

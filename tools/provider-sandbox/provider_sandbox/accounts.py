@@ -36,10 +36,11 @@ def display_name(name: str) -> str:
     return name.strip()[:64] or "Sandbox user"
 
 
-def pages(name: str) -> list[dict[str, str]]:
-    """The account's Facebook Pages: [{"id", "name"}], always three, in a fixed order."""
+def pages(name: str, count: int = PAGES_PER_ACCOUNT) -> list[dict[str, str]]:
+    """The account's Facebook Pages: [{"id", "name"}], `count` of them (the `pages_per_account` setting),
+    in a fixed order."""
     return [{"id": account_id(f"{name}#page{n}"), "name": f"{display_name(name)} Page {n}"}
-            for n in range(1, PAGES_PER_ACCOUNT + 1)]
+            for n in range(1, count + 1)]
 
 
 def did(name: str) -> str:

@@ -138,5 +138,5 @@ def list_accounts():
             sessions = sum(1 for s in sb.sessions.values() if s.account == account.name and not s.revoked)
             listed.append({"name": account.name, "id": account.id, "did": accounts.did(account.name),
                            "bluesky_handle": account.handle, "grants": grants, "bluesky_sessions": sessions,
-                           "facebook_pages": accounts.pages(account.name)})
+                           "facebook_pages": accounts.pages(account.name, sb.config["pages_per_account"])})
     return jsonify({"accounts": listed, "networks": [*NETWORKS, "bluesky"]})

@@ -13,7 +13,8 @@ from shared.providers import GRAPH_API_VERSION
 
 DEFAULTS: dict[str, Any] = {
     "auto_approve": False,          # GET authorize redirects with a code at once
-    "auto_approve_pages": 2,        # Facebook Pages granted on auto-approve (of the account's 3)
+    "auto_approve_pages": 2,        # Facebook Pages granted on auto-approve (of the account's pages_per_account)
+    "pages_per_account": 3,         # Facebook Pages each sandbox account manages
     "code_ttl_s": 60,
     "min_refresh_age_s": 86400,     # Instagram/Threads refuse to refresh a token younger than this
     "expires_in": {},               # {"x": 60, "instagram.short": 5, "tiktok.refresh": 600}

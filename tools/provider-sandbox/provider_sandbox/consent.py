@@ -109,7 +109,7 @@ def _problem(sb, net, instance, client_id, scopes, challenge, method) -> dict[st
 def _page(sb: Sandbox, net, req: AuthRequest):
     name = request.cookies.get(ACCOUNT_COOKIE) or accounts.new_account_name()
     pages = [{**page, "number": n, "checked": n <= sb.config["auto_approve_pages"]}
-             for n, page in enumerate(accounts.pages(name), 1)] if net.grants_pages else []
+             for n, page in enumerate(accounts.pages(name, sb.config["pages_per_account"]), 1)] if net.grants_pages else []
     return render_template("consent.html", network=net.name, client=req.client_id, scopes=req.scopes,
                            account=name, pages=pages, returns_to=urlsplit(req.redirect_uri).netloc)
 
@@ -122,7 +122,7 @@ def _account_name() -> str:
 def _granted_pages(sb: Sandbox, net, name: str) -> tuple[str, ...]:
     if not net.grants_pages:
         return ()
-    pages = accounts.pages(name)
+    pages = accounts.pages(name, sb.config["pages_per_account"])
     if request.method == "POST":
         ticked = set(request.form.getlist("pages"))
         return tuple(page["id"] for n, page in enumerate(pages, 1) if str(n) in ticked)

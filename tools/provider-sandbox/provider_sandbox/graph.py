@@ -7,7 +7,9 @@ every grant of that user to that client is revoked (error 190 / subcode 458 afte
 """
 from __future__ import annotations
 
-from flask import jsonify
+import base64
+
+from flask import jsonify, request
 
 from provider_sandbox import accounts, credentials, faults, issuing
 from provider_sandbox.errors import SandboxError
@@ -36,14 +38,46 @@ def pages(net, user_id: str):
                            api=True)
     # From a long-lived user token a Page token never expires; from a short-lived one it dies with it.
     seconds = None if user_token.stage == "long" else issuing.remaining(sb, user_token)
+    granted = [page for page in accounts.pages(account.name, sb.config["pages_per_account"])
+               if page["id"] in grant.pages]
+    # Pages come PAGE_SIZE at a time with cursors, and `next` only while more follow (Graph API paging,
+    # developers.facebook.com/docs/graph-api/results; default 25). A bigger `limit` is not honoured here,
+    # so a reader of the first page alone is caught.
+    start = _offset(request.args.get("after"))
+    size = min(PAGE_SIZE, max(1, _number(request.args.get("limit"), PAGE_SIZE)))
     data = []
-    for page in accounts.pages(account.name):
-        if page["id"] in grant.pages:
-            token = issuing.mint(sb, net, grant, "page", user_token.family, seconds=seconds, page_id=page["id"])
-            data.append({"access_token": token.value, "category": "Sandbox", "name": page["name"],
-                         "id": page["id"], "tasks": PAGE_TASKS})
+    for page in granted[start:start + size]:
+        token = issuing.mint(sb, net, grant, "page", user_token.family, seconds=seconds, page_id=page["id"])
+        data.append({"access_token": token.value, "category": "Sandbox", "name": page["name"],
+                     "id": page["id"], "tasks": PAGE_TASKS})
     sb.count(net.id, "identity")
-    return jsonify({"data": data, "paging": {"cursors": {"before": "QVFIUmFi", "after": "QVFIUmFi"}}})
+    paging = {"cursors": {"before": _cursor(start), "after": _cursor(start + len(data))}}
+    if start + size < len(granted):
+        paging["next"] = f"{request.base_url}?limit={size}&after={_cursor(start + size)}"
+    return jsonify({"data": data, "paging": paging})
+
+
+PAGE_SIZE = 25
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return max(0, int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")[2]))
+    except ValueError:
+        raise SandboxError("invalid_request", "(#100) Invalid cursor", api=True) from None
+
+
+def _number(raw: str | None, default: int) -> int:
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        return default
 
 
 def delete_permissions(net, user_id: str):
