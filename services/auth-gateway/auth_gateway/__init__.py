@@ -18,7 +18,7 @@ Out: bus (outbox → relay): AccountConnected, AccountRevoked (user_disconnected
      the platforms' OAuth, identity and revoke endpoints (adapters/oauth.py; user-named hosts
      through shared.providers.egress)
 Tables (tables.py; every statement in repository.py): attempts, mastodon_apps, rate_limits,
-     pending_revocations, disconnections, meta_grants, meta_deletions, outbox.
+     pending_revocations, disconnections, meta_grants, meta_deletions, meta_seen_requests, outbox.
 README.md in the service folder has the flows, the refusals and the scope decisions.
 """
 SERVICE = "auth-gateway"

@@ -4,8 +4,9 @@ When someone removes Post Mate in Facebook, Instagram or Threads settings, Meta
 POSTs a `signed_request` form field to us: `<sig>.<payload>`, both base64url
 without padding, sig = HMAC-SHA256 of the still-encoded payload keyed with that
 network's app secret. A request we can't verify — bad signature, another
-algorithm, issued too long ago or in the future — changes nothing. A verified
-one names the person's app-scoped user id; every connection that person granted
+algorithm, issued too long ago or in the future — changes nothing, and so does
+a replay of one already received within its hour (`meta_seen_requests`, its
+SHA-256; the sweep forgets it once its window has passed). A verified one names the person's app-scoped user id; every connection that person granted
 (`meta_grants`) gets AccountRevoked: `revoked_at_provider` for a deauthorize,
 `deleted_at_provider` for a data-deletion request, which also answers with the
 status URL and confirmation code Meta shows the person.
@@ -100,6 +101,11 @@ def receive(network: str, kind: str, signed_request: str, *, registry, sessions,
                        "The signed_request could not be verified, so nothing was changed.") from None
     person = str(payload["user_id"])
     with sessions.begin() as session:
+        if not repository.first_sight(session, hashlib.sha256(signed_request.encode()).hexdigest(), now):
+            metrics.META_CALLBACKS.labels(network, kind, "replayed").inc()
+            log.warning("refused a replayed %s %s callback", network, kind)
+            raise ApiError(400, "replayed_signed_request",
+                           "This signed_request was already received, so nothing was changed again.")
         granted = repository.take_grants(session, network, person)
         for grant in granted:
             outbox.add(session, AccountRevoked(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from auth_gateway.domain import CONNECTED, EXPIRED, FAILED, OPEN
@@ -19,6 +20,7 @@ from auth_gateway.tables import (
     mastodon_apps,
     meta_deletions,
     meta_grants,
+    meta_seen_requests,
     pending_revocations,
     rate_limits,
 )
@@ -135,6 +137,24 @@ def take_grants(session: Session, network: str, platform_user_id: str) -> list:
     granted = session.execute(sa.select(meta_grants).where(*who)).all()
     session.execute(meta_grants.delete().where(*who))
     return granted
+
+
+def first_sight(session: Session, digest: str, now: datetime) -> bool:
+    """Record a signed_request as seen; False when it was seen before (a replay). Concurrent deliveries
+    of one request meet at the primary key: one inserts, the other waits and then finds it."""
+    if session.execute(sa.select(meta_seen_requests.c.digest).where(meta_seen_requests.c.digest == digest)).first():
+        return False
+    try:
+        with session.begin_nested():
+            session.execute(meta_seen_requests.insert().values(digest=digest, seen_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def forget_seen_requests(session: Session, before: datetime) -> int:
+    """Past their window a replay is refused as stale anyway; the rows can go."""
+    return session.execute(meta_seen_requests.delete().where(meta_seen_requests.c.seen_at < before)).rowcount
 
 
 def add_deletion(session: Session, **values) -> None:

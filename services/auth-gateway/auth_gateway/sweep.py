@@ -1,12 +1,13 @@
-"""The worker's sweep: expire attempts whose tab never came back, and free the
+"""The worker's sweep: expire attempts whose tab never came back, free the
 plan reservations of failed or expired attempts that plan-limits hasn't
-confirmed yet (it was away when the attempt ended)."""
+confirmed yet (it was away when the attempt ended), and forget the Meta
+signed_requests whose replay window has passed."""
 from __future__ import annotations
 
 import logging
 import threading
 
-from auth_gateway import outcomes, repository
+from auth_gateway import meta_callbacks, outcomes, repository
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,8 @@ def sweep_once(*, registry, sessions, plans, clock) -> int:
         unreleased = repository.unreleased_attempts(session)
     for attempt_id, reservation_id in unreleased:
         outcomes.release(attempt_id, reservation_id, sessions=sessions, plans=plans, clock=clock)
+    with sessions.begin() as session:  # the replay guard's rows, once a replay would be stale anyway
+        repository.forget_seen_requests(session, clock() - meta_callbacks.MAX_AGE - meta_callbacks.MAX_SKEW)
     return len(overdue) + len(unreleased)
 
 

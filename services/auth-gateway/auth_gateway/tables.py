@@ -97,4 +97,11 @@ meta_deletions = sa.Table(
     sa.Column("requested_at", UtcDateTime, nullable=False),
 )
 
+# The signed_requests Meta sent in the last hour (their SHA-256): a replay within its window is refused.
+meta_seen_requests = sa.Table(
+    "meta_seen_requests", metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("seen_at", UtcDateTime, nullable=False, index=True),
+)
+
 outbox = outbox_table(metadata)

@@ -104,8 +104,32 @@ def test_stale_replayed_or_malformed_requests_are_refused_and_change_nothing(qui
     assert [e.type for e in stack.events()] == ["AccountConnected"]
 
     assert post_signed(stack, "instagram", genuine).json() == {"revoked": 1}
-    assert post_signed(stack, "instagram", genuine).json() == {"revoked": 0}, "a replay revokes nothing more"
+    replay = post_signed(stack, "instagram", genuine)
+    assert replay.status_code == 400 and replay.json()["error"] == "replayed_signed_request"
     assert [e.type for e in stack.events()] == ["AccountConnected", "AccountRevoked"]
+
+
+def test_a_replayed_data_deletion_request_makes_no_second_request_and_the_sweep_forgets_old_ones(quick_meta):
+    import sqlalchemy as sa
+
+    from auth_gateway.sweep import sweep_once
+    from auth_gateway.tables import meta_deletions, meta_seen_requests
+    stack, _ = quick_meta
+    signed = meta_signed_request.sign(meta_signed_request.payload(person_id(stack, "alice"), time.time()),
+                                      app_secret(stack, "instagram"))
+    assert post_signed(stack, "instagram", signed, kind="data-deletion").status_code == 200
+    assert post_signed(stack, "instagram", signed, kind="data-deletion").json()["error"] == "replayed_signed_request"
+    with stack.gateway.engine.connect() as conn:
+        assert len(conn.execute(sa.select(meta_deletions)).all()) == 1
+        assert len(conn.execute(sa.select(meta_seen_requests)).all()) == 1
+    stack.clock.advance(minutes=30)
+    stack.gateway.call(sweep_once)
+    with stack.gateway.engine.connect() as conn:  # still inside its window: kept
+        assert len(conn.execute(sa.select(meta_seen_requests)).all()) == 1
+    stack.clock.advance(hours=1)
+    stack.gateway.call(sweep_once)
+    with stack.gateway.engine.connect() as conn:  # a replay now would be stale anyway
+        assert conn.execute(sa.select(meta_seen_requests)).all() == []
 
 
 def test_a_data_deletion_request_answers_a_status_url_and_confirmation_code(quick_meta):
