@@ -29,7 +29,7 @@ MAX_BODY = 1 << 20  # 1 MiB: far above any request these APIs take
 MAX_DEPTH = 32
 MAX_PATH_ID = 1000  # services check their own, tighter lengths with their own sentences
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -60,7 +60,7 @@ def create_base_app(service: str, checks: dict[str, Callable[[], None]]) -> Flas
     def _request_id():
         g.started = time.perf_counter()
         offered = request.headers.get("X-Request-Id", "")
-        g.request_id = offered if REQUEST_ID.match(offered) else uuid.uuid4().hex
+        g.request_id = offered if REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
         g.request_id_token = logs.request_id.set(g.request_id)
 
     @app.before_request

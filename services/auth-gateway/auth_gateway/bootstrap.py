@@ -74,7 +74,8 @@ def _bluesky(registry: Registry) -> Bluesky:
     …_TIMEOUT_S (per call, 5 s), …_LOGINS_PER_USER / _PER_ADDRESS / _LOGIN_WINDOW_S."""
     provider = registry.get("bluesky")
     plc_url = provider.overrides.get("plc_url") or (None if provider.mode == SANDBOX else PLC_DIRECTORY)
-    return Bluesky(directory=Directory(provider.url("service_url").rstrip("/"), plc_url.rstrip("/") if plc_url else None),
+    directory = Directory(provider.url("service_url").rstrip("/"), plc_url.rstrip("/") if plc_url else None)
+    return Bluesky(directory=directory,
                    limits=LoginLimits.from_overrides(provider.overrides),
                    timeout_s=float(provider.overrides.get("timeout_s") or 5.0))
 

@@ -160,7 +160,7 @@ def _offer_pages(row, provider: Provider, accounts: list[Account], *, sessions, 
     kept = [{**page, "token": dict(a.token)} for page, a in zip(pages, accounts)]
     with sessions.begin() as session:
         repository.move_attempt(session, row.id, (EXCHANGING,), status=CHOOSE_PAGES, result={"pages": pages},
-                            secrets=cipher.encrypt({"pages": kept}, row.id))
+                                secrets=cipher.encrypt({"pages": kept}, row.id))
     return CallbackPage(200, CHOOSE_PAGES, f"Choose your {provider.spec.name} Pages in Post Mate",
                         f"{provider.spec.name} shared {len(pages)} Pages. Pick the ones to connect back in "
                         "Post Mate; you can close this tab.", row.id, row.return_to)

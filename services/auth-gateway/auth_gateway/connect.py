@@ -67,9 +67,9 @@ def create_attempt(cmd: NewAttempt, *, registry, plans, store, sessions, cipher,
     try:
         with sessions.begin() as session:
             repository.add_attempt(session, id=attempt_id, user_id=cmd.user_id, network=cmd.network, kind="oauth",
-                            status=PENDING, start_hash=digest(start_token), return_to=cmd.return_to,
-                            instance=instance, reconnect_connection_id=cmd.reconnect,
-                            reservation_id=reservation.id, created_at=now, expires_at=expires_at)
+                                   status=PENDING, start_hash=digest(start_token), return_to=cmd.return_to,
+                                   instance=instance, reconnect_connection_id=cmd.reconnect,
+                                   reservation_id=reservation.id, created_at=now, expires_at=expires_at)
     except Exception:
         outcomes.release(attempt_id, reservation.id, sessions=sessions, plans=plans, clock=clock)
         raise
@@ -128,9 +128,8 @@ def start_attempt(attempt_id: str, start_token: str, browser: str | None, *,
     url = client.authorization_url(state, verifier)
     with sessions.begin() as session:
         if not repository.move_attempt(session, row.id, (PENDING,), repository.unbound_or(digest(browser)),
-                                       state_hash=digest(state),
-                                   browser_hash=digest(browser), started_at=clock(),
-                                   secrets=cipher.encrypt({"code_verifier": verifier}, row.id)):
+                                       state_hash=digest(state), browser_hash=digest(browser), started_at=clock(),
+                                       secrets=cipher.encrypt({"code_verifier": verifier}, row.id)):
             raise ApiError(409, "attempt_finished", "This connect link was already used. Start again from Post Mate.")
     return url, browser
 

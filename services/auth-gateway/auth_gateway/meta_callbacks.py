@@ -6,7 +6,8 @@ without padding, sig = HMAC-SHA256 of the still-encoded payload keyed with that
 network's app secret. A request we can't verify — bad signature, another
 algorithm, issued too long ago or in the future — changes nothing, and so does
 a replay of one already received within its hour (`meta_seen_requests`, its
-SHA-256; the sweep forgets it once its window has passed). A verified one names the person's app-scoped user id; every connection that person granted
+SHA-256; the sweep forgets it once its window has passed). A verified one names
+the person's app-scoped user id; every connection that person granted
 (`meta_grants`) gets AccountRevoked: `revoked_at_provider` for a deauthorize,
 `deleted_at_provider` for a data-deletion request, which also answers with the
 status URL and confirmation code Meta shows the person.

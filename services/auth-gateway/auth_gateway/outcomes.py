@@ -39,7 +39,7 @@ def connected(row, provider: Provider, accounts: list[Account], reservations: li
     shown = [view for _, view in made]
     with sessions.begin() as session:
         if not repository.move_attempt(session, row.id, OPEN, status=CONNECTED, completed_at=now, secrets=None,
-                                   connection_id=shown[0]["id"], result={"connections": shown}):
+                                       connection_id=shown[0]["id"], result={"connections": shown}):
             raise ApiError(409, "state_used", "This sign-in was already completed; nothing else was changed.")
         for (event, _), account in zip(made, accounts):
             outbox.add(session, event)
@@ -93,7 +93,7 @@ def expired(row, provider: Provider, *, sessions, plans, clock) -> str:
 def _close(row, status: str, code: str, message: str, *, sessions, plans, clock) -> None:
     with sessions.begin() as session:
         changed = repository.move_attempt(session, row.id, OPEN, status=status, failure_code=code,
-                                      failure_message=message[:500], secrets=None, completed_at=clock())
+                                          failure_message=message[:500], secrets=None, completed_at=clock())
     if changed:
         metrics.CONNECTS_FINISHED.labels(row.network, code).inc()
         log.info("attempt %s %s: %s", row.id, status, code)

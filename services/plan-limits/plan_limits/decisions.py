@@ -30,7 +30,8 @@ def reserve(user_id: str, network: str, reconnect_connection_id: str | None, *,
                 metrics.DECISIONS.labels(plan.name, "denied").inc()
                 raise OverPlanLimit(quota)
         reservation = Reservation(str(uuid.uuid4()), user_id, network, RECONNECT if reconnect else NEW,
-                                  reconnect_connection_id if reconnect else None, now + timedelta(seconds=reservation_ttl_s))
+                                  reconnect_connection_id if reconnect else None,
+                                  now + timedelta(seconds=reservation_ttl_s))
         repository.add_reservation(session, reservation, now)
     metrics.DECISIONS.labels(plan.name, "reconnect" if reconnect else "approved").inc()
     return reservation

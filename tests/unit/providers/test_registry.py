@@ -214,7 +214,8 @@ def _meta_urls(registry) -> list[str]:
 @pytest.mark.parametrize("sandbox", ["", "http://sandbox.test:8090"])
 def test_the_graph_version_is_one_setting_that_moves_every_meta_url(sandbox):
     default = _meta_urls(Registry(load_settings({"POSTMATE_SANDBOX_URL": sandbox})))
-    moved = _meta_urls(Registry(load_settings({"POSTMATE_SANDBOX_URL": sandbox, "POSTMATE_GRAPH_API_VERSION": "v27.0"})))
+    moved = _meta_urls(Registry(load_settings({"POSTMATE_SANDBOX_URL": sandbox,
+                                               "POSTMATE_GRAPH_API_VERSION": "v27.0"})))
     versioned = [url for url in default if f"/{GRAPH}/" in url]
     assert GRAPH == "v26.0" and len(versioned) >= 7  # every Graph URL of Facebook and Instagram carries it
     assert [url.replace(f"/{GRAPH}/", "/v27.0/") for url in default] == moved

@@ -122,7 +122,8 @@ def test_tiktok_refuses_the_base64url_challenge_it_does_not_document(flows):
     verifier, base64url = verifier_and_challenge("base64url")
     code, _ = flows.code("tiktok", code_challenge=base64url, code_challenge_method="S256")
     answer = flows.exchange("tiktok", code, verifier)
-    assert answer.status_code == 400 and answer.json["error_description"] == "Code verifier or code challenge is invalid."
+    assert answer.status_code == 400
+    assert answer.json["error_description"] == "Code verifier or code challenge is invalid."
 
     verifier, hexed = verifier_and_challenge("hex")
     code, _ = flows.code("tiktok", code_challenge=hexed, code_challenge_method="S256")

@@ -108,8 +108,8 @@ def _problem(sb, net, instance, client_id, scopes, challenge, method) -> dict[st
 
 def _page(sb: Sandbox, net, req: AuthRequest):
     name = request.cookies.get(ACCOUNT_COOKIE) or accounts.new_account_name()
-    pages = [{**page, "number": n, "checked": n <= sb.config["auto_approve_pages"]}
-             for n, page in enumerate(accounts.pages(name, sb.config["pages_per_account"]), 1)] if net.grants_pages else []
+    managed = accounts.pages(name, sb.config["pages_per_account"]) if net.grants_pages else []
+    pages = [{**page, "number": n, "checked": n <= sb.config["auto_approve_pages"]} for n, page in enumerate(managed, 1)]
     return render_template("consent.html", network=net.name, client=req.client_id, scopes=req.scopes,
                            account=name, pages=pages, returns_to=urlsplit(req.redirect_uri).netloc)
 

@@ -24,6 +24,7 @@ def profile(net, instance: str = ""):
         raise SandboxError("insufficient_scope", f"Request had insufficient authentication scopes "
                                                  f"(needs {needed}).", api=True)
     account = sb.accounts[grant.account]
-    page = next((p for p in accounts.pages(account.name, sandbox().config["pages_per_account"]) if p["id"] == token.page_id), None)
+    managed = accounts.pages(account.name, sandbox().config["pages_per_account"])
+    page = next((p for p in managed if p["id"] == token.page_id), None)
     sb.count(net.id, "identity")
     return jsonify(net.identity(Who(account.name, account.id, grant.scopes, request.args, instance, page)))

@@ -101,9 +101,10 @@ def _open_attempt(cmd: BlueskyLogin, reservation_id: str, *, sessions, plans, se
     now, attempt_id = clock(), str(uuid.uuid4())
     try:
         with sessions.begin() as session:
-            repository.add_attempt(session, id=attempt_id, user_id=cmd.user_id, network=NETWORK, kind=KIND, status=PENDING,
-                            reconnect_connection_id=cmd.reconnect, reservation_id=reservation_id, created_at=now,
-                            started_at=now, expires_at=now + timedelta(seconds=settings.attempt_ttl_s))
+            repository.add_attempt(session, id=attempt_id, user_id=cmd.user_id, network=NETWORK, kind=KIND,
+                                   status=PENDING, reconnect_connection_id=cmd.reconnect,
+                                   reservation_id=reservation_id, created_at=now, started_at=now,
+                                   expires_at=now + timedelta(seconds=settings.attempt_ttl_s))
             row = repository.attempt(session, attempt_id)
     except Exception:
         outcomes.release(attempt_id, reservation_id, sessions=sessions, plans=plans, clock=clock)
